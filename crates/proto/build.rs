@@ -10,8 +10,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<PathBuf> = fs::read_dir(proto_root.join("slotwise/v1"))?
         .map(|entry| entry.map(|entry| entry.path()))
         .collect::<Result<_, _>>()?;
-    let mut files: Vec<PathBuf> =
-        files.into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "proto")).collect();
+    let mut files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "proto"))
+        .collect();
     files.sort();
     println!("cargo:rerun-if-changed={}", proto_root.display());
 

@@ -6,10 +6,27 @@
 //! posts), [`plan`] returns the schedule with the highest total score that obeys every rule, or
 //! the smallest sets of rules that clash. It is a pure library: no I/O, no async runtime.
 
+pub mod check;
+pub mod conflicts;
 pub mod error;
 pub mod request;
+pub mod scenarios;
 pub mod schedule;
+pub mod validate;
+
+mod backend;
+mod candidates;
+mod extract;
+mod grid;
+mod instance;
+mod model;
+mod rules;
+mod series;
+mod solve;
+#[cfg(test)]
+mod timing;
 
 pub use error::PlanError;
 pub use request::*;
 pub use schedule::*;
+pub use solve::{is_feasible, plan};

@@ -139,10 +139,17 @@ pub struct ThemedDay {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Blackout {
     /// Absolute, start inclusive, end exclusive.
-    Interval { start: DateTime<Utc>, end: DateTime<Utc> },
+    Interval {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    },
     /// Local wall-clock window on the listed weekdays (empty means every day); an `end` at or
     /// before `start` runs past midnight, and the weekday is the one the window starts on.
-    Daily { start: NaiveTime, end: NaiveTime, weekdays: Vec<Weekday> },
+    Daily {
+        start: NaiveTime,
+        end: NaiveTime,
+        weekdays: Vec<Weekday>,
+    },
 }
 
 /// A post already on the calendar, kept and counted in every rule.
@@ -180,6 +187,10 @@ pub const DEFAULT_TIME_LIMIT_MS: u64 = 10_000;
 
 impl Default for SolverOptions {
     fn default() -> Self {
-        Self { time_limit_ms: DEFAULT_TIME_LIMIT_MS, relative_gap: 0.0, backend: Backend::Microlp }
+        Self {
+            time_limit_ms: DEFAULT_TIME_LIMIT_MS,
+            relative_gap: 0.0,
+            backend: Backend::Microlp,
+        }
     }
 }

@@ -33,6 +33,22 @@ pub struct Schedule {
     pub violations: Vec<Violation>,
 }
 
+impl Schedule {
+    /// No schedule obeys every rule: no posts, and `conflicts` left for the explainer to fill.
+    pub fn infeasible(stats: SolveStats) -> Self {
+        Self {
+            status: SolveStatus::Infeasible,
+            objective: 0.0,
+            best_bound: 0.0,
+            gap: 0.0,
+            stats,
+            posts: vec![],
+            conflicts: vec![],
+            violations: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SolveStats {
     pub variables: usize,

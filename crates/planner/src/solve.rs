@@ -1,0 +1,389 @@
+//! The planner's entry points: [`plan`] for the best schedule and [`is_feasible`] for whether
+//! any schedule obeys every rule (the question [`crate::conflicts`] asks of smaller requests).
+//!
+//! A strict solve maximises the total score. With `allow_violations` the elastic model is solved
+//! twice: first for the fewest broken rules, then for the best score among schedules that break
+//! no more rules than that. Status is `Optimal` only when every solve involved proved its optimum.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::backend::{self, Found, Goal, NotFound, RunOptions};
+use crate::error::PlanError;
+use crate::extract;
+use crate::instance::Instance;
+use crate::model::{Model, Row, SeriesMode};
+use crate::request::{Backend, PlanRequest};
+use crate::schedule::{Schedule, SeriesEpisode, SolveStats, SolveStatus, Violation};
+
+/// Shortest budget handed to a solver, so that a request spent on model building still gets an
+/// answer or a clean time-limit error.
+const MIN_SOLVE_BUDGET: Duration = Duration::from_millis(5);
+
+/// The best schedule that obeys every rule of `request` (or, with `allow_violations`, breaks the
+/// fewest), or an `Infeasible` schedule without posts.
+pub fn plan(request: &PlanRequest) -> Result<Schedule, PlanError> {
+    crate::validate::validate(request)?;
+    let started = Instant::now();
+    check_backend(request.solver.backend)?;
+
+    let instance = Instance::new(request)?;
+    let budget = Duration::from_millis(request.solver.time_limit_ms);
+    let mut solver = Solver {
+        instance: &instance,
+        started,
+        budget,
+    };
+
+    let schedule = if request.allow_violations {
+        solver.elastic()?
+    } else {
+        solver.strict()?
+    };
+    Ok(schedule)
+}
+
+/// Whether some schedule obeys every rule of `request`, the objective aside.
+///
+/// Returns [`PlanError::TimeLimitWithoutSolution`] when `time_limit` passes before the solver
+/// decides. `allow_violations` is ignored: the question is about the rules as written.
+pub fn is_feasible(request: &PlanRequest, time_limit: Duration) -> Result<bool, PlanError> {
+    crate::validate::validate(request)?;
+    let started = Instant::now();
+    check_backend(request.solver.backend)?;
+
+    let instance = Instance::new(request)?;
+    if pinned_gap_clash(&instance).is_some() {
+        return Ok(false);
+    }
+    let has_series = request.series.iter().any(|s| s.episodes > 0);
+    let mode = if has_series {
+        SeriesMode::Exact
+    } else {
+        SeriesMode::Relaxed
+    };
+    let model = Model::build(&instance, false, mode);
+    if model.broken_rule.is_some() {
+        return Ok(false);
+    }
+    let options = RunOptions {
+        backend: request.solver.backend,
+        time_limit: time_limit
+            .saturating_sub(started.elapsed())
+            .max(MIN_SOLVE_BUDGET),
+        relative_gap: 0.0,
+    };
+    match backend::run(&model, Goal::Feasibility, &[], &options)? {
+        Ok(_) => Ok(true),
+        Err(NotFound::Infeasible) => Ok(false),
+        Err(NotFound::TimeLimit) => Err(PlanError::TimeLimitWithoutSolution {
+            time_limit_ms: time_limit.as_millis() as u64,
+        }),
+    }
+}
+
+fn check_backend(backend: Backend) -> Result<(), PlanError> {
+    match backend {
+        Backend::Microlp => Ok(()),
+        Backend::Highs if cfg!(feature = "highs") => Ok(()),
+        Backend::Highs => Err(PlanError::BackendUnavailable("highs")),
+    }
+}
+
+/// The first pair of pinned posts closer than the gap, as a rule path.
+fn pinned_gap_clash(instance: &Instance<'_>) -> Option<(usize, usize)> {
+    let gap = instance.gap;
+    let pinned = &instance.pinned;
+    (0..pinned.len())
+        .flat_map(|i| (i + 1..pinned.len()).map(move |j| (i, j)))
+        .find(|&(i, j)| (pinned[i].at - pinned[j].at).abs() < gap)
+}
+
+/// Tolerance when comparing objective values of two solves.
+const SCORE_TOLERANCE: f64 = 1e-7;
+
+/// A solved model: its values and what the solver proved.
+struct Solved {
+    model: Model,
+    found: Found,
+}
+
+impl Solved {
+    /// Total score of the planned posts, as the model counts it.
+    fn score(&self) -> f64 {
+        self.model
+            .vars
+            .iter()
+            .zip(&self.found.values)
+            .map(|(v, x)| v.score * x)
+            .sum()
+    }
+
+    /// No schedule of this model scores above this.
+    fn bound(&self) -> Option<f64> {
+        if self.found.proven {
+            Some(self.score())
+        } else {
+            self.found.bound
+        }
+    }
+
+    fn chosen(&self) -> Vec<extract::Chosen> {
+        extract::chosen(&self.model, &self.found.values)
+    }
+}
+
+struct Solver<'a> {
+    instance: &'a Instance<'a>,
+    started: Instant,
+    budget: Duration,
+}
+
+impl Solver<'_> {
+    /// Best score; series are handled in up to three solves (see [`SeriesMode`]):
+    /// 1. without series rows, whose optimum bounds every schedule; if its posts already hold
+    ///    every series, it is the answer;
+    /// 2. otherwise with episodes restricted to candidate slots; if that reaches the bound of
+    ///    (1), it is optimal;
+    /// 3. otherwise the exact model, with episodes at every free slot.
+    fn strict(&mut self) -> Result<Schedule, PlanError> {
+        if pinned_gap_clash(self.instance).is_some() {
+            return Ok(self.infeasible(None));
+        }
+        let relaxed = Model::build(self.instance, false, SeriesMode::Relaxed);
+        if relaxed.broken_rule.is_some() {
+            return Ok(self.infeasible(Some(&relaxed)));
+        }
+        let relaxed = match self.solve(relaxed, Goal::MaximiseScore, &[], 1.0)? {
+            Ok(solved) => solved,
+            Err(model) => return Ok(self.infeasible(Some(&model))),
+        };
+        let posts: Vec<(usize, usize)> = relaxed
+            .chosen()
+            .iter()
+            .map(|c| (c.slot, self.instance.types[c.post_type].pillar))
+            .collect();
+        if let Some(episodes) = crate::series::find_chains(self.instance, &posts) {
+            let proven = relaxed.found.proven;
+            return Ok(self.schedule(&relaxed, &episodes, proven, relaxed.bound(), vec![]));
+        }
+        self.with_series(&relaxed)
+    }
+
+    /// Steps 2 and 3 of [`Self::strict`]; `upper` bounds the planned score of any schedule.
+    ///
+    /// Step 2 first tries the relaxed schedule's own slots with their types free: often another
+    /// assignment of types to the same slots scores as much and holds every series.
+    fn with_series(&mut self, relaxed: &Solved) -> Result<Schedule, PlanError> {
+        let upper = relaxed.bound();
+        let mut same_slots = vec![false; self.instance.slots.len()];
+        relaxed
+            .chosen()
+            .iter()
+            .for_each(|c| same_slots[c.slot] = true);
+        for within in [Some(same_slots.as_slice()), None] {
+            let model = Model::build_within(self.instance, false, SeriesMode::OnCandidates, within);
+            let Ok(solved) = self.solve(model, Goal::MaximiseScore, &[], 0.5)? else {
+                continue;
+            };
+            let reaches =
+                upper.is_some_and(|u| solved.score() >= u - SCORE_TOLERANCE * u.abs().max(1.0));
+            if solved.found.proven && reaches {
+                let episodes =
+                    extract::episode_numbers(self.instance, &solved.model, &solved.found.values);
+                return Ok(self.schedule(&solved, &episodes, true, upper, vec![]));
+            }
+            if within.is_none() {
+                return self.exact(upper, Some(solved));
+            }
+        }
+        self.exact(upper, None)
+    }
+
+    /// Step 3 of [`Self::strict`]: the exact model, falling back on `restricted` if the time
+    /// runs out.
+    fn exact(
+        &mut self,
+        upper: Option<f64>,
+        restricted: Option<Solved>,
+    ) -> Result<Schedule, PlanError> {
+        let exact = Model::build(self.instance, false, SeriesMode::Exact);
+        if exact.broken_rule.is_some() {
+            return Ok(self.infeasible(Some(&exact)));
+        }
+        let exact = match self.solve(exact, Goal::MaximiseScore, &[], 1.0) {
+            Ok(Ok(solved)) => solved,
+            Ok(Err(model)) => return Ok(self.infeasible(Some(&model))),
+            Err(PlanError::TimeLimitWithoutSolution { time_limit_ms }) => {
+                let Some(solved) = &restricted else {
+                    return Err(PlanError::TimeLimitWithoutSolution { time_limit_ms });
+                };
+                let episodes =
+                    extract::episode_numbers(self.instance, &solved.model, &solved.found.values);
+                return Ok(self.schedule(solved, &episodes, false, upper, vec![]));
+            }
+            Err(error) => return Err(error),
+        };
+        let bound = match (exact.bound(), upper) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let episodes = extract::episode_numbers(self.instance, &exact.model, &exact.found.values);
+        let proven = exact.found.proven;
+        Ok(self.schedule(&exact, &episodes, proven, bound, vec![]))
+    }
+
+    /// Fewest broken rules first, then the best score among schedules breaking no more.
+    fn elastic(&mut self) -> Result<Schedule, PlanError> {
+        let model = Model::build(self.instance, true, SeriesMode::Exact);
+        let fewest = match self.solve(model, Goal::MinimiseBroken, &[], 0.5)? {
+            Ok(solved) => solved,
+            Err(model) => return Ok(self.infeasible(Some(&model))),
+        };
+        let broken: f64 = fewest
+            .model
+            .soft
+            .iter()
+            .map(|r| fewest.found.values[r.indicator].round())
+            .sum();
+        let cap = Row {
+            terms: fewest
+                .model
+                .soft
+                .iter()
+                .map(|r| (r.indicator, 1.0))
+                .collect(),
+            lower: f64::NEG_INFINITY,
+            upper: broken,
+        };
+        let Solved {
+            model,
+            found: first,
+        } = fewest;
+        let best = match self.solve(model, Goal::MaximiseScore, &[cap], 1.0) {
+            Ok(Ok(solved)) => solved,
+            Ok(Err(model)) => Solved {
+                model,
+                found: Found {
+                    proven: false,
+                    bound: None,
+                    ..first.clone()
+                },
+            },
+            Err(error) => return Err(error),
+        };
+
+        let mut violations = extract::violations(&best.model, &best.found.values);
+        violations.extend(self.pinned_gap_violation());
+        let episodes = extract::episode_numbers(self.instance, &best.model, &best.found.values);
+        let proven = first.proven && best.found.proven;
+        Ok(self.schedule(&best, &episodes, proven, best.bound(), violations))
+    }
+
+    /// Solves `model` with `share` of the time left; `Err(model)` when it has no schedule.
+    fn solve(
+        &self,
+        model: Model,
+        goal: Goal,
+        extra: &[Row],
+        share: f64,
+    ) -> Result<Result<Solved, Model>, PlanError> {
+        let left = self.budget.saturating_sub(self.started.elapsed());
+        let request = self.instance.request;
+        let options = RunOptions {
+            backend: request.solver.backend,
+            time_limit: left.mul_f64(share).max(MIN_SOLVE_BUDGET),
+            relative_gap: request.solver.relative_gap,
+        };
+        match backend::run(&model, goal, extra, &options)? {
+            Ok(found) => Ok(Ok(Solved { model, found })),
+            Err(NotFound::Infeasible) => Ok(Err(model)),
+            Err(NotFound::TimeLimit) => Err(self.time_limit_error()),
+        }
+    }
+
+    fn time_limit_error(&self) -> PlanError {
+        PlanError::TimeLimitWithoutSolution {
+            time_limit_ms: self.budget.as_millis() as u64,
+        }
+    }
+
+    fn stats(&self, model: Option<&Model>) -> SolveStats {
+        SolveStats {
+            variables: model.map_or(0, |m| m.vars.len()),
+            constraints: model.map_or(0, |m| m.rows.len()),
+            solve_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+            backend: self.instance.request.solver.backend,
+            slots: self.instance.grid.slots.len(),
+            candidate_slots: model.map_or(0, |m| m.candidate_slots),
+        }
+    }
+
+    /// The hook where [`crate::conflicts`] explains an infeasible request.
+    fn infeasible(&self, model: Option<&Model>) -> Schedule {
+        Schedule::infeasible(self.stats(model))
+    }
+
+    /// The schedule of `solved`; `bound` bounds the planned score, pinned posts aside.
+    fn schedule(
+        &self,
+        solved: &Solved,
+        episodes: &HashMap<usize, SeriesEpisode>,
+        proven: bool,
+        bound: Option<f64>,
+        violations: Vec<Violation>,
+    ) -> Schedule {
+        let posts = extract::posts(self.instance, &solved.chosen(), episodes);
+        let objective: f64 = posts.iter().map(|p| p.score.total).sum();
+        let pinned_score: f64 = posts
+            .iter()
+            .filter(|p| p.pinned_id.is_some())
+            .map(|p| p.score.total)
+            .sum();
+        let best_bound = match bound {
+            _ if proven => objective,
+            Some(bound) => (bound + pinned_score).max(objective),
+            None => pinned_score + trivial_bound(&solved.model),
+        };
+        let gap = if best_bound.abs() <= f64::EPSILON {
+            0.0
+        } else {
+            (best_bound - objective) / best_bound
+        };
+        Schedule {
+            status: if proven {
+                SolveStatus::Optimal
+            } else {
+                SolveStatus::Feasible
+            },
+            objective,
+            best_bound,
+            gap,
+            stats: self.stats(Some(&solved.model)),
+            posts,
+            conflicts: vec![],
+            violations,
+        }
+    }
+
+    fn pinned_gap_violation(&self) -> Option<Violation> {
+        let (i, j) = pinned_gap_clash(self.instance)?;
+        let pinned = &self.instance.request.pinned_posts;
+        let apart = (self.instance.pinned[i].at - self.instance.pinned[j].at).abs() as f64 / 60.0;
+        let gap = f64::from(self.instance.request.frequency.min_gap_minutes);
+        Some(Violation {
+            rule: "frequency.min_gap_minutes".into(),
+            message: format!(
+                "pinned posts `{}` and `{}` are {apart} minutes apart, less than the gap of {gap} minutes",
+                pinned[i].id, pinned[j].id
+            ),
+            shortfall: gap - apart,
+        })
+    }
+}
+
+/// A bound valid for any schedule when the solver reports none: every variable at its upper
+/// bound.
+fn trivial_bound(model: &Model) -> f64 {
+    model.vars.iter().map(|v| v.score.max(0.0) * v.upper).sum()
+}

@@ -1,0 +1,544 @@
+//! `slotwise.v1.ExperimentService`: bandit experiments whose every acknowledged write is durable.
+//!
+//! The store is the source of truth; each experiment's bandit state lives in memory as a cache
+//! rebuilt by replaying the store's history the first time the experiment is touched after a
+//! start. A write is applied to the cache only after the store acknowledged it, so the cache
+//! never holds what a crash could lose.
+//!
+//! Decisions and outcomes only add to per-arm counts and sufficient statistics, so concurrent
+//! calls may apply them to the cache in a slightly different order than the store committed
+//! them: counts are then identical after a replay, and posterior parameters agree to within the
+//! rounding of a floating-point sum taken in another order.
+
+pub mod convert;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+};
+
+use chrono::{DateTime, Utc};
+use slotwise_bandit::{Event, Experiment, Outcome};
+use slotwise_proto::v1::{
+    self, ChooseArmRequest, ChooseArmResponse, CreateExperimentRequest, GetExperimentRequest,
+    ListExperimentsRequest, ListExperimentsResponse, ReportOutcomeRequest, ReportOutcomeResponse,
+    ReportOutcomesRequest, ReportOutcomesResponse, StopExperimentRequest,
+    experiment_service_server::ExperimentService,
+};
+use slotwise_store::{
+    self as store, DEFAULT_TENANT, DecisionRecorded, ExperimentStore, HistoryEvent, NewDecision,
+    NewExperiment, NewOutcome, OutcomeRecorded, StoreError,
+};
+use tonic::{Request, Response, Status};
+use tracing::{debug, instrument, warn};
+
+use crate::error::{FieldError, ServiceError};
+use convert::{StoredConfig, config_from_create, experiment_to_proto, kind_name, unix_seconds};
+
+/// The most outcomes one ReportOutcomes call may carry.
+pub const MAX_OUTCOMES_PER_BATCH: usize = 10_000;
+
+/// One experiment as the service holds it between calls.
+#[derive(Debug)]
+struct LiveExperiment {
+    record: store::Experiment,
+    config: StoredConfig,
+    bandit: Experiment,
+}
+
+type Shared<T> = Arc<Mutex<T>>;
+
+/// Serves experiments from a store, caching each experiment's bandit state in memory.
+#[derive(Debug, Clone)]
+pub struct ExperimentsApi {
+    store: Arc<dyn ExperimentStore>,
+    live: Shared<HashMap<(String, String), Shared<LiveExperiment>>>,
+}
+
+impl ExperimentsApi {
+    pub fn new(store: Arc<dyn ExperimentStore>) -> Self {
+        Self {
+            store,
+            live: Arc::default(),
+        }
+    }
+
+    /// The experiment's live state, replayed from the store on first use.
+    async fn live(
+        &self,
+        tenant: &str,
+        experiment_id: &str,
+    ) -> Result<Shared<LiveExperiment>, ServiceError> {
+        let key = (tenant.to_owned(), experiment_id.to_owned());
+        if let Some(live) = lock(&self.live).get(&key) {
+            return Ok(live.clone());
+        }
+
+        let history = self.store.load_history(tenant, experiment_id).await?;
+        let replayed = Arc::new(Mutex::new(replay(history)?));
+        // Another call may have replayed it meanwhile; the first one in wins, both are equal.
+        Ok(lock(&self.live).entry(key).or_insert(replayed).clone())
+    }
+
+    async fn create(
+        &self,
+        request: CreateExperimentRequest,
+    ) -> Result<v1::Experiment, ServiceError> {
+        let config = config_from_create(&request)?;
+        let bandit = Experiment::new(config.bandit.clone()).map_err(internal)?;
+        let new_experiment = NewExperiment {
+            name: request.name.clone(),
+            kind: kind_name(request.kind()).to_owned(),
+            config: serde_json::to_value(&config).map_err(internal)?,
+            created_at: Utc::now(),
+        };
+
+        let record = self
+            .store
+            .create_experiment(DEFAULT_TENANT, new_experiment)
+            .await?;
+        let live = LiveExperiment {
+            record,
+            config,
+            bandit,
+        };
+        let message = live.to_proto();
+        let key = (DEFAULT_TENANT.to_owned(), live.record.experiment_id.clone());
+        lock(&self.live).insert(key, Arc::new(Mutex::new(live)));
+        Ok(message)
+    }
+
+    async fn get(&self, experiment_id: &str) -> Result<v1::Experiment, ServiceError> {
+        required("experiment_id", experiment_id)?;
+        self.close_expired_decisions(DEFAULT_TENANT, experiment_id)
+            .await?;
+
+        let live = self.live(DEFAULT_TENANT, experiment_id).await?;
+        let message = lock(&live).to_proto();
+        Ok(message)
+    }
+
+    async fn list(
+        &self,
+        request: ListExperimentsRequest,
+    ) -> Result<ListExperimentsResponse, ServiceError> {
+        let page_size = match request.page_size {
+            0 => 20,
+            size => size.min(100),
+        };
+        let token = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
+        let page = self
+            .store
+            .list_experiments(DEFAULT_TENANT, page_size, token)
+            .await?;
+
+        let mut experiments = Vec::with_capacity(page.experiments.len());
+        for record in page.experiments {
+            let live = self.live(DEFAULT_TENANT, &record.experiment_id).await?;
+            experiments.push(lock(&live).to_proto());
+        }
+        Ok(ListExperimentsResponse {
+            experiments,
+            next_page_token: page.next_page_token.unwrap_or_default(),
+        })
+    }
+
+    async fn choose(&self, request: ChooseArmRequest) -> Result<ChooseArmResponse, ServiceError> {
+        required("experiment_id", &request.experiment_id)?;
+        let live = self.live(DEFAULT_TENANT, &request.experiment_id).await?;
+
+        // Choosing does not change the state; the decision is applied once it is durable.
+        let (decision, stopped) = {
+            let live = lock(&live);
+            (
+                live.bandit.choose(&mut rand::rng()),
+                live.bandit.is_stopped(),
+            )
+        };
+        let new_decision = NewDecision {
+            experiment_id: request.experiment_id.clone(),
+            arm_index: u32::try_from(decision.arm_index).map_err(internal)?,
+            propensity: decision.propensity,
+            request_id: (!request.request_id.is_empty()).then(|| request.request_id.clone()),
+            decided_at: Utc::now(),
+        };
+        let recorded = self
+            .store
+            .record_decision(DEFAULT_TENANT, new_decision)
+            .await?;
+
+        let mut live = lock(&live);
+        if let DecisionRecorded::Inserted(decision) = &recorded {
+            live.bandit
+                .record_decision(decision.arm_index as usize)
+                .map_err(internal)?;
+        }
+        let decision = recorded.decision();
+        Ok(ChooseArmResponse {
+            decision_id: decision.decision_id.clone(),
+            arm_id: live.arm_id(decision.arm_index as usize),
+            propensity: decision.propensity,
+            stopped,
+        })
+    }
+
+    async fn report(&self, request: ReportOutcomeRequest) -> Result<bool, ServiceError> {
+        let outcome = self.checked_outcome(&request).await?;
+        let recorded = self.store.record_outcome(DEFAULT_TENANT, outcome).await?;
+        self.learn(DEFAULT_TENANT, &recorded).await?;
+        Ok(matches!(recorded, OutcomeRecorded::Inserted(_)))
+    }
+
+    /// Reports a batch: every valid outcome goes to the store in one call (one group commit),
+    /// and each outcome gets its own result.
+    async fn report_many(
+        &self,
+        request: ReportOutcomesRequest,
+    ) -> Result<ReportOutcomesResponse, ServiceError> {
+        if request.outcomes.len() > MAX_OUTCOMES_PER_BATCH {
+            let message = format!("must hold at most {MAX_OUTCOMES_PER_BATCH} outcomes");
+            return Err(FieldError::new("outcomes", message).into());
+        }
+
+        let mut results = vec![None; request.outcomes.len()];
+        let mut valid = Vec::new();
+        for (index, outcome) in request.outcomes.iter().enumerate() {
+            match self.checked_outcome(outcome).await {
+                Ok(checked) => valid.push((index, checked)),
+                Err(error) => {
+                    let error = match error {
+                        ServiceError::Field(field) => {
+                            field.under(&format!("outcomes[{index}]")).into()
+                        }
+                        other => other,
+                    };
+                    results[index] = Some(outcome_result(Err(error)));
+                }
+            }
+        }
+
+        let (indices, outcomes): (Vec<_>, Vec<_>) = valid.into_iter().unzip();
+        let recorded = self.store.record_outcomes(DEFAULT_TENANT, outcomes).await?;
+        for (index, result) in indices.into_iter().zip(recorded) {
+            let result = match result {
+                Ok(recorded) => self
+                    .learn(DEFAULT_TENANT, &recorded)
+                    .await
+                    .map(|()| matches!(recorded, OutcomeRecorded::Inserted(_))),
+                Err(error) => Err(error.into()),
+            };
+            results[index] = Some(outcome_result(result));
+        }
+        Ok(ReportOutcomesResponse {
+            results: results.into_iter().flatten().collect(),
+        })
+    }
+
+    /// Checks one reported outcome against its decision's experiment before anything is stored.
+    async fn checked_outcome(
+        &self,
+        request: &ReportOutcomeRequest,
+    ) -> Result<NewOutcome, ServiceError> {
+        required("decision_id", &request.decision_id)?;
+        let observed_at = match &request.observed_at {
+            Some(at) => {
+                DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).unwrap_or(u32::MAX))
+                    .ok_or_else(|| FieldError::new("observed_at", "is out of range"))?
+            }
+            None => Utc::now(),
+        };
+
+        let decision = self
+            .store
+            .get_decision(DEFAULT_TENANT, &request.decision_id)
+            .await?;
+        let live = self.live(DEFAULT_TENANT, &decision.experiment_id).await?;
+        lock(&live)
+            .config
+            .bandit
+            .reward_model
+            .check_reward(request.reward)
+            .map_err(|error| FieldError::new("reward", error.to_string()))?;
+
+        Ok(NewOutcome {
+            decision_id: request.decision_id.clone(),
+            reward: request.reward,
+            is_default: false,
+            reported_at: observed_at,
+        })
+    }
+
+    /// Applies a newly stored outcome to its experiment's posterior.
+    async fn learn(&self, tenant: &str, recorded: &OutcomeRecorded) -> Result<(), ServiceError> {
+        let OutcomeRecorded::Inserted(outcome) = recorded else {
+            return Ok(());
+        };
+        let live = self.live(tenant, &outcome.experiment_id).await?;
+        let mut live = lock(&live);
+        if live.bandit.is_stopped() {
+            // Learning is frozen; the outcome is stored for the record.
+            return Ok(());
+        }
+        live.bandit
+            .record_outcome(bandit_outcome(outcome))
+            .map_err(internal)
+    }
+
+    async fn stop(&self, experiment_id: &str) -> Result<v1::Experiment, ServiceError> {
+        required("experiment_id", experiment_id)?;
+        let live = self.live(DEFAULT_TENANT, experiment_id).await?;
+        let record = self
+            .store
+            .stop_experiment(DEFAULT_TENANT, experiment_id, Utc::now())
+            .await?;
+
+        let mut live = lock(&live);
+        live.record = record;
+        live.bandit.stop();
+        Ok(live.to_proto())
+    }
+
+    /// Closes expired decisions of every running experiment of every tenant.
+    pub async fn close_all_expired_decisions(&self) -> Result<usize, ServiceError> {
+        let mut closed = 0;
+        for experiment in self.store.list_running_experiments().await? {
+            closed += self
+                .close_expired_decisions(&experiment.tenant, &experiment.experiment_id)
+                .await?;
+        }
+        Ok(closed)
+    }
+
+    /// Closes the decisions whose reward window has passed: with the experiment's default
+    /// reward, or not at all when the window drops them.
+    pub async fn close_expired_decisions(
+        &self,
+        tenant: &str,
+        experiment_id: &str,
+    ) -> Result<usize, ServiceError> {
+        let live = self.live(tenant, experiment_id).await?;
+        let window = lock(&live).config.reward_window;
+        let Some(window) = window else {
+            return Ok(0);
+        };
+        let Some(default_reward) = window.default_reward else {
+            return Ok(0);
+        };
+
+        let cutoff = Utc::now() - chrono::Duration::milliseconds((window.seconds * 1e3) as i64);
+        let expired = self
+            .store
+            .decisions_without_outcome_before(tenant, experiment_id, cutoff)
+            .await?;
+        let outcomes: Vec<_> = expired
+            .iter()
+            .map(|decision| NewOutcome {
+                decision_id: decision.decision_id.clone(),
+                reward: default_reward,
+                is_default: true,
+                reported_at: Utc::now(),
+            })
+            .collect();
+        let count = outcomes.len();
+        for result in self.store.record_outcomes(tenant, outcomes).await? {
+            match result {
+                Ok(recorded) => self.learn(tenant, &recorded).await?,
+                // An outcome reported between the query and now wins; nothing is lost.
+                Err(StoreError::OutcomeConflict { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        debug!(
+            experiment_id,
+            count, "closed decisions past their reward window"
+        );
+        Ok(count)
+    }
+}
+
+impl LiveExperiment {
+    fn to_proto(&self) -> v1::Experiment {
+        experiment_to_proto(&self.record, &self.config, &self.bandit.summary())
+    }
+
+    fn arm_id(&self, arm_index: usize) -> String {
+        self.config
+            .bandit
+            .arms
+            .get(arm_index)
+            .map(|arm| arm.id.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Rebuilds an experiment from its stored history.
+fn replay(history: store::ExperimentHistory) -> Result<LiveExperiment, ServiceError> {
+    let config: StoredConfig =
+        serde_json::from_value(history.experiment.config.clone()).map_err(internal)?;
+    let stopped_seq = history.experiment.stopped_seq;
+
+    // Learning froze at the stop: outcomes committed after it are kept for the record only.
+    let mut events = Vec::with_capacity(history.events.len() + 1);
+    let mut stop_applied = false;
+    for event in &history.events {
+        if !stop_applied && stopped_seq.is_some_and(|stop| event.seq() > stop) {
+            events.push(Event::Stop);
+            stop_applied = true;
+        }
+        match event {
+            HistoryEvent::Decision(decision) => {
+                events.push(Event::Decision {
+                    arm_index: decision.arm_index as usize,
+                });
+            }
+            HistoryEvent::Outcome(outcome) if !stop_applied => {
+                events.push(Event::Outcome(bandit_outcome(outcome)));
+            }
+            HistoryEvent::Outcome(_) => {}
+        }
+    }
+    if stopped_seq.is_some() && !stop_applied {
+        events.push(Event::Stop);
+    }
+
+    let bandit = Experiment::replay(config.bandit.clone(), events).map_err(internal)?;
+    Ok(LiveExperiment {
+        record: history.experiment,
+        config,
+        bandit,
+    })
+}
+
+fn bandit_outcome(outcome: &store::Outcome) -> Outcome {
+    Outcome {
+        arm_index: outcome.arm_index as usize,
+        reward: outcome.reward,
+        observed_at: unix_seconds(outcome.reported_at),
+    }
+}
+
+fn outcome_result(result: Result<bool, ServiceError>) -> v1::OutcomeResult {
+    match result {
+        Ok(recorded) => v1::OutcomeResult {
+            code: tonic::Code::Ok as i32,
+            message: String::new(),
+            recorded,
+        },
+        Err(error) => {
+            let status = Status::from(error);
+            v1::OutcomeResult {
+                code: status.code() as i32,
+                message: status.message().to_owned(),
+                recorded: false,
+            }
+        }
+    }
+}
+
+fn required(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.is_empty() {
+        Err(FieldError::new(field, "is required"))
+    } else {
+        Ok(())
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(error.to_string())
+}
+
+/// Locks a mutex; a panic while it was held poisons nothing we rely on, as every update is a
+/// single call that either happened or did not.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn respond<T>(
+    method: &'static str,
+    result: Result<T, ServiceError>,
+) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(|error| {
+        let status = Status::from(error);
+        if matches!(
+            status.code(),
+            tonic::Code::Internal | tonic::Code::Unavailable
+        ) {
+            warn!(method, code = ?status.code(), message = status.message(), "call failed");
+        } else {
+            debug!(method, code = ?status.code(), message = status.message(), "call refused");
+        }
+        status
+    })
+}
+
+#[tonic::async_trait]
+impl ExperimentService for ExperimentsApi {
+    #[instrument(name = "CreateExperiment", skip_all)]
+    async fn create_experiment(
+        &self,
+        request: Request<CreateExperimentRequest>,
+    ) -> Result<Response<v1::Experiment>, Status> {
+        respond("CreateExperiment", self.create(request.into_inner()).await)
+    }
+
+    #[instrument(name = "GetExperiment", skip_all)]
+    async fn get_experiment(
+        &self,
+        request: Request<GetExperimentRequest>,
+    ) -> Result<Response<v1::Experiment>, Status> {
+        respond(
+            "GetExperiment",
+            self.get(&request.into_inner().experiment_id).await,
+        )
+    }
+
+    #[instrument(name = "ListExperiments", skip_all)]
+    async fn list_experiments(
+        &self,
+        request: Request<ListExperimentsRequest>,
+    ) -> Result<Response<ListExperimentsResponse>, Status> {
+        respond("ListExperiments", self.list(request.into_inner()).await)
+    }
+
+    #[instrument(name = "ChooseArm", skip_all)]
+    async fn choose_arm(
+        &self,
+        request: Request<ChooseArmRequest>,
+    ) -> Result<Response<ChooseArmResponse>, Status> {
+        respond("ChooseArm", self.choose(request.into_inner()).await)
+    }
+
+    #[instrument(name = "ReportOutcome", skip_all)]
+    async fn report_outcome(
+        &self,
+        request: Request<ReportOutcomeRequest>,
+    ) -> Result<Response<ReportOutcomeResponse>, Status> {
+        let result = self.report(request.into_inner()).await;
+        respond(
+            "ReportOutcome",
+            result.map(|recorded| ReportOutcomeResponse { recorded }),
+        )
+    }
+
+    #[instrument(name = "ReportOutcomes", skip_all)]
+    async fn report_outcomes(
+        &self,
+        request: Request<ReportOutcomesRequest>,
+    ) -> Result<Response<ReportOutcomesResponse>, Status> {
+        respond(
+            "ReportOutcomes",
+            self.report_many(request.into_inner()).await,
+        )
+    }
+
+    #[instrument(name = "StopExperiment", skip_all)]
+    async fn stop_experiment(
+        &self,
+        request: Request<StopExperimentRequest>,
+    ) -> Result<Response<v1::Experiment>, Status> {
+        respond(
+            "StopExperiment",
+            self.stop(&request.into_inner().experiment_id).await,
+        )
+    }
+}

@@ -1,0 +1,227 @@
+//! Queries that only read. They run on the read pool, except [`fetch_experiment`] and
+//! [`fetch_decision_by_request`], which the writer also runs inside its transaction, where they
+//! see the batch's own earlier writes.
+
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+
+use super::rows::{decision_from_row, experiment_from_row, outcome_from_row, to_millis};
+use crate::StoreError;
+use crate::model::{
+    Decision, Experiment, ExperimentHistory, ExperimentPage, ExperimentStatus, HistoryEvent,
+    Outcome,
+};
+use crate::store::encode_page_token;
+
+pub(super) async fn fetch_experiment<'e>(
+    executor: impl SqliteExecutor<'e>,
+    tenant: &str,
+    experiment_id: &str,
+) -> Result<Experiment, StoreError> {
+    let row = sqlx::query(
+        "SELECT * FROM experiments
+         WHERE tenant = ? AND experiment_id = ?",
+    )
+    .bind(tenant)
+    .bind(experiment_id)
+    .fetch_optional(executor)
+    .await?;
+
+    match row {
+        Some(row) => experiment_from_row(&row),
+        None => Err(StoreError::ExperimentNotFound {
+            experiment_id: experiment_id.to_owned(),
+        }),
+    }
+}
+
+pub(super) async fn fetch_decision_by_request(
+    connection: &mut SqliteConnection,
+    tenant: &str,
+    experiment_id: &str,
+    request_id: &str,
+) -> Result<Option<Decision>, StoreError> {
+    let row = sqlx::query(
+        "SELECT * FROM decisions
+         WHERE tenant = ? AND experiment_id = ? AND request_id = ?",
+    )
+    .bind(tenant)
+    .bind(experiment_id)
+    .bind(request_id)
+    .fetch_optional(connection)
+    .await?;
+
+    row.as_ref().map(decision_from_row).transpose()
+}
+
+pub(super) async fn fetch_decision(
+    pool: &SqlitePool,
+    tenant: &str,
+    decision_id: &str,
+) -> Result<Decision, StoreError> {
+    let row = sqlx::query(
+        "SELECT * FROM decisions
+         WHERE tenant = ? AND decision_id = ?",
+    )
+    .bind(tenant)
+    .bind(decision_id)
+    .fetch_optional(pool)
+    .await?;
+
+    match row {
+        Some(row) => decision_from_row(&row),
+        None => Err(StoreError::DecisionNotFound {
+            decision_id: decision_id.to_owned(),
+        }),
+    }
+}
+
+/// One page of the tenant's experiments after `after_seq`, `page_size` long at most.
+pub(super) async fn list_experiments(
+    pool: &SqlitePool,
+    tenant: &str,
+    after_seq: i64,
+    page_size: u32,
+) -> Result<ExperimentPage, StoreError> {
+    // One row more than the page tells whether another page follows.
+    let rows = sqlx::query(
+        "SELECT * FROM experiments
+         WHERE tenant = ? AND seq > ?
+         ORDER BY seq
+         LIMIT ?",
+    )
+    .bind(tenant)
+    .bind(after_seq)
+    .bind(i64::from(page_size) + 1)
+    .fetch_all(pool)
+    .await?;
+
+    let mut experiments = rows
+        .iter()
+        .map(experiment_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = experiments.len() > page_size as usize;
+    experiments.truncate(page_size as usize);
+    let next_page_token = match experiments.last() {
+        Some(last) if has_more => Some(encode_page_token(last.seq)),
+        _ => None,
+    };
+
+    Ok(ExperimentPage {
+        experiments,
+        next_page_token,
+    })
+}
+
+pub(super) async fn list_running_experiments(
+    pool: &SqlitePool,
+) -> Result<Vec<Experiment>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT * FROM experiments
+         WHERE status = ?
+         ORDER BY seq",
+    )
+    .bind(ExperimentStatus::Running.as_str())
+    .fetch_all(pool)
+    .await?;
+
+    rows.iter().map(experiment_from_row).collect()
+}
+
+pub(super) async fn decisions_without_outcome_before(
+    pool: &SqlitePool,
+    tenant: &str,
+    experiment_id: &str,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<Decision>, StoreError> {
+    let mut snapshot = pool.begin().await?;
+    fetch_experiment(&mut *snapshot, tenant, experiment_id).await?;
+
+    let rows = sqlx::query(
+        "SELECT d.* FROM decisions AS d
+         WHERE d.tenant = ? AND d.experiment_id = ? AND d.decided_at < ?
+           AND NOT EXISTS (
+               SELECT 1 FROM outcomes AS o
+               WHERE o.tenant = d.tenant AND o.decision_id = d.decision_id
+           )
+         ORDER BY d.seq",
+    )
+    .bind(tenant)
+    .bind(experiment_id)
+    .bind(to_millis(cutoff))
+    .fetch_all(&mut *snapshot)
+    .await?;
+
+    snapshot.commit().await?;
+    rows.iter().map(decision_from_row).collect()
+}
+
+/// The experiment, its decisions and its outcomes, all read in one transaction so that they
+/// come from the same snapshot of the database.
+pub(super) async fn load_history(
+    pool: &SqlitePool,
+    tenant: &str,
+    experiment_id: &str,
+) -> Result<ExperimentHistory, StoreError> {
+    let mut snapshot = pool.begin().await?;
+
+    let experiment = fetch_experiment(&mut *snapshot, tenant, experiment_id).await?;
+    let decisions = fetch_decisions(&mut snapshot, tenant, experiment_id).await?;
+    let outcomes = fetch_outcomes(&mut snapshot, tenant, experiment_id).await?;
+    snapshot.commit().await?;
+
+    Ok(ExperimentHistory {
+        experiment,
+        events: merge_by_seq(decisions, outcomes),
+    })
+}
+
+async fn fetch_decisions(
+    connection: &mut SqliteConnection,
+    tenant: &str,
+    experiment_id: &str,
+) -> Result<Vec<Decision>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT * FROM decisions
+         WHERE tenant = ? AND experiment_id = ?
+         ORDER BY seq",
+    )
+    .bind(tenant)
+    .bind(experiment_id)
+    .fetch_all(connection)
+    .await?;
+
+    rows.iter().map(decision_from_row).collect()
+}
+
+async fn fetch_outcomes(
+    connection: &mut SqliteConnection,
+    tenant: &str,
+    experiment_id: &str,
+) -> Result<Vec<Outcome>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT o.*, d.arm_index FROM outcomes AS o
+         JOIN decisions AS d ON d.tenant = o.tenant AND d.decision_id = o.decision_id
+         WHERE o.tenant = ? AND o.experiment_id = ?
+         ORDER BY o.seq",
+    )
+    .bind(tenant)
+    .bind(experiment_id)
+    .fetch_all(connection)
+    .await?;
+
+    rows.iter().map(outcome_from_row).collect()
+}
+
+/// Interleaves decisions and outcomes into one list in commit order.
+fn merge_by_seq(decisions: Vec<Decision>, outcomes: Vec<Outcome>) -> Vec<HistoryEvent> {
+    let mut events: Vec<HistoryEvent> = decisions
+        .into_iter()
+        .map(HistoryEvent::Decision)
+        .chain(outcomes.into_iter().map(HistoryEvent::Outcome))
+        .collect();
+
+    // Both halves are already sorted, and the stable sort merges such runs in linear time.
+    events.sort_by_key(HistoryEvent::seq);
+    events
+}
