@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Planner benchmarks on both backends, the naive baseline beside them, and the peak memory of
-# `slotwise plan` on scenario (b); medians go to target/planner-bench/results.md.
+# `slotwise plan` on scenario (b) (benches/scenarios/b-91d-15min.json, kept equal to
+# slotwise_planner::scenarios by tests/scenario_files.rs); medians go to
+# target/planner-bench/results.md, peak memory to target/planner-bench/memory.txt.
 #
 # Usage: benches/run-planner.sh [--no-highs] [--no-memory]
 #   --no-highs   skip the HiGHS backend and the naive baseline (they need cmake and libclang)
@@ -40,7 +42,7 @@ fi
     echo "| benchmark | low | median | high |"
     echo "|---|---|---|---|"
     awk '
-        /^(planner-microlp|planner-highs|naive-highs)\// { id = $1; next }
+        /^(planner-microlp|planner-highs|naive-highs)\// { id = $1 }
         id != "" && /time:/ {
             gsub(/[\[\]]/, "");
             sub(/.*time: */, "");
@@ -59,14 +61,10 @@ grep -E '^(a-28d|b-91d)' "$log" | sort -u > "$out/schedules.txt" || true
 if [ "$with_memory" = 1 ]; then
     echo "peak memory of slotwise plan on scenario (b)" >&2
     cargo build --release --quiet
-    request="$out/b-91d-15min.json"
-    if "$target_dir/release/slotwise" scenario b > "$request" 2>/dev/null; then
-        /usr/bin/time -v "$target_dir/release/slotwise" plan "$request" --out "$out/b-91d-15min.response.json" \
-            > /dev/null 2> "$out/plan-time.txt"
-        grep -E 'Maximum resident set size|Elapsed \(wall clock\)' "$out/plan-time.txt" | tee "$out/memory.txt" >&2
-    else
-        echo "slotwise cannot write scenario (b) yet (slotwise scenario b); memory not measured" | tee "$out/memory.txt" >&2
-    fi
+    request="benches/scenarios/b-91d-15min.json"
+    /usr/bin/time -v "$target_dir/release/slotwise" plan "$request" --out "$out/b-91d-15min.response.json" \
+        > "$out/b-91d-15min.calendar.txt" 2> "$out/plan-time.txt"
+    grep -E 'Maximum resident set size|Elapsed \(wall clock\)' "$out/plan-time.txt" | tee "$out/memory.txt" >&2
 fi
 
 cat "$out/results.md"

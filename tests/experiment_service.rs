@@ -264,9 +264,9 @@ async fn a_stopped_experiment_answers_with_its_winner() {
     let mut client = client(&server).await;
     let experiment = create(&mut client, "stop").await;
 
-    for round in 0..60 {
+    for round in 0u32..60 {
         let (decision_id, arm_id) = choose(&mut client, &experiment.id, "").await;
-        let reward = if arm_id == "weekday-19:00" || round % 7 == 0 {
+        let reward = if arm_id == "weekday-19:00" || round.is_multiple_of(7) {
             1.0
         } else {
             0.0
@@ -304,11 +304,11 @@ async fn a_restart_rebuilds_every_experiment_exactly() {
     let mut client = client(&server).await;
 
     let experiment = create(&mut client, "restart").await;
-    for round in 0..40 {
+    for round in 0u32..40 {
         let (decision_id, _) = choose(&mut client, &experiment.id, "").await;
-        if round % 4 != 0 {
+        if !round.is_multiple_of(4) {
             client
-                .report_outcome(outcome(&decision_id, f64::from(round % 3 == 0)))
+                .report_outcome(outcome(&decision_id, f64::from(round.is_multiple_of(3))))
                 .await
                 .unwrap();
         }
@@ -349,7 +349,7 @@ async fn acknowledged_outcomes_survive_sigkill() {
         let mut writer = client(&server).await;
         writers.push(tokio::spawn(async move {
             for (index, decision_id) in chunk.into_iter().enumerate() {
-                let reward = f64::from(index % 2 == 0);
+                let reward = f64::from(index.is_multiple_of(2));
                 match writer.report_outcome(outcome(&decision_id, reward)).await {
                     Ok(_) => acknowledged.lock().unwrap().push((decision_id, reward)),
                     Err(_) => break,

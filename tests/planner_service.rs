@@ -13,6 +13,14 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
+async fn channel(server: &ServerProcess) -> Channel {
+    Channel::from_shared(server.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
 async fn planner_client(server: &ServerProcess) -> PlannerServiceClient<Channel> {
     PlannerServiceClient::connect(server.endpoint())
         .await
@@ -33,7 +41,7 @@ async fn optimize(
 #[tokio::test]
 async fn health_reports_the_planner_as_serving() {
     let server = ServerProcess::start();
-    let mut health = HealthClient::connect(server.endpoint()).await.unwrap();
+    let mut health = HealthClient::new(channel(&server).await);
 
     for service in ["", "slotwise.v1.PlannerService"] {
         let request = HealthCheckRequest {
@@ -56,9 +64,7 @@ async fn reflection_lists_the_planner_service() {
     };
 
     let server = ServerProcess::start();
-    let mut reflection = ServerReflectionClient::connect(server.endpoint())
-        .await
-        .unwrap();
+    let mut reflection = ServerReflectionClient::new(channel(&server).await);
     let request = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),

@@ -5,6 +5,7 @@
 //! `SLOTWISE_BLESS=1 cargo test --test scenario_files` rewrites the files after a change to the
 //! scenarios.
 
+#[path = "scenario_files/proto_json.rs"]
 mod proto_json;
 
 use std::path::PathBuf;

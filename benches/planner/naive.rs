@@ -234,16 +234,16 @@ fn add_day_and_week_counts(
 
     if let Some(max) = frequency.max_posts_per_day {
         for count in per_day.into_values() {
-            model.require(constraint!(count <= max));
+            model.require(constraint!(count <= f64::from(max)));
         }
     }
     for (week, count) in per_week {
         let days = days_of_week[&week].len() as u32;
         if let Some(min) = frequency.min_posts_per_week {
-            model.require(constraint!(count.clone() >= min * days / 7));
+            model.require(constraint!(count.clone() >= f64::from(min * days / 7)));
         }
         if let Some(max) = frequency.max_posts_per_week {
-            model.require(constraint!(count <= (max * days).div_ceil(7)));
+            model.require(constraint!(count <= f64::from((max * days).div_ceil(7))));
         }
     }
 }
@@ -292,10 +292,10 @@ fn add_quotas(
 
 fn bound_count(model: &mut Model, count: &Expression, min: Option<u32>, max: Option<u32>) {
     if let Some(min) = min {
-        model.require(constraint!(count.clone() >= min));
+        model.require(constraint!(count.clone() >= f64::from(min)));
     }
     if let Some(max) = max {
-        model.require(constraint!(count.clone() <= max));
+        model.require(constraint!(count.clone() <= f64::from(max)));
     }
 }
 
@@ -379,7 +379,7 @@ fn add_batches(
         model.require(constraint!(supplied == posts[s].clone()));
     }
     for (batch, count) in request.batches.iter().zip(used) {
-        model.require(constraint!(count <= batch.capacity));
+        model.require(constraint!(count <= f64::from(batch.capacity)));
     }
 }
 
@@ -392,8 +392,10 @@ fn batch_covers(request: &PlanRequest, batch: &slotwise_planner::Batch, pair: &P
     pillar_ok && format_ok
 }
 
-/// Episode k is one slot holding a post of the series' pillar; episode start times, in hours,
-/// are ordered with gaps inside the series' bounds.
+/// Episode k is one slot holding a post of the series' pillar. Order and gaps are stated on
+/// running counts (has episode k happened by slot s?), the usual strong form: episode k + 1 by
+/// slot s needs episode k by `min_gap_hours` earlier, and episode k by `max_gap_hours` before s
+/// needs episode k + 1 by s.
 fn add_series(
     model: &mut Model,
     request: &PlanRequest,
@@ -409,45 +411,65 @@ fn add_series(
         else {
             continue;
         };
-        let of_pillar: Vec<Expression> = x
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .zip(pairs)
-                    .filter(|(_, pair)| pair.pillar == p)
-                    .map(|(v, _)| *v)
-                    .sum()
-            })
-            .collect();
         let episodes: Vec<Vec<Variable>> = (0..series.episodes)
             .map(|_| slots.iter().map(|_| model.binary()).collect())
             .collect();
-
-        for (s, holds_pillar) in of_pillar.into_iter().enumerate() {
+        for (s, row) in x.iter().enumerate() {
+            let holds_pillar: Expression = row
+                .iter()
+                .zip(pairs)
+                .filter(|(_, pair)| pair.pillar == p)
+                .map(|(v, _)| *v)
+                .sum();
             let here: Expression = episodes.iter().map(|episode| episode[s]).sum();
             model.require(constraint!(here <= holds_pillar));
         }
-        let times: Vec<Expression> = episodes
+
+        let done: Vec<Vec<Variable>> = episodes
             .iter()
-            .map(|episode| {
-                model.require(constraint!(
-                    episode.iter().copied().sum::<Expression>() == 1
-                ));
-                episode
-                    .iter()
-                    .zip(slots)
-                    .map(|(v, slot)| slot.hours_from_start * *v)
-                    .sum()
-            })
+            .map(|episode| running_count(model, episode))
             .collect();
-        for pair in times.windows(2) {
-            let gap = pair[1].clone() - pair[0].clone();
-            model.require(constraint!(
-                gap.clone() >= series.min_gap_hours.unwrap_or(1e-3)
-            ));
-            if let Some(max) = series.max_gap_hours {
-                model.require(constraint!(gap <= max));
+        let min_gap = series.min_gap_hours.unwrap_or(0.0).max(1e-3);
+        for k in 1..done.len() {
+            let (before, after) = (&done[k - 1], &done[k]);
+            for (s, slot) in slots.iter().enumerate() {
+                match last_slot_by(slots, slot.hours_from_start - min_gap) {
+                    Some(j) => model.require(constraint!(after[s] <= before[j])),
+                    None => model.require(constraint!(after[s] <= 0.0)),
+                }
+                if let Some(max_gap) = series.max_gap_hours
+                    && let Some(j) = last_slot_by(slots, slot.hours_from_start - max_gap)
+                {
+                    model.require(constraint!(before[j] <= after[s]));
+                }
             }
         }
     }
+}
+
+/// `done[s]` = how many of `placed` lie at or before slot s; the last one is 1.
+fn running_count(model: &mut Model, placed: &[Variable]) -> Vec<Variable> {
+    let done: Vec<Variable> = placed
+        .iter()
+        .map(|_| model.variables.add(variable().min(0.0).max(1.0)))
+        .collect();
+    for s in 0..placed.len() {
+        let previous: Expression = if s == 0 {
+            Expression::default()
+        } else {
+            done[s - 1].into()
+        };
+        model.require(constraint!(done[s] == previous + placed[s]));
+    }
+    if let Some(last) = done.last() {
+        model.require(constraint!(*last == 1.0));
+    }
+    done
+}
+
+/// The last slot starting at or before `hours` from the horizon's start.
+fn last_slot_by(slots: &[Slot], hours: f64) -> Option<usize> {
+    slots
+        .partition_point(|slot| slot.hours_from_start <= hours + 1e-9)
+        .checked_sub(1)
 }

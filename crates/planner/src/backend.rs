@@ -27,6 +27,8 @@ pub(crate) struct RunOptions {
     pub backend: Backend,
     pub time_limit: Duration,
     pub relative_gap: f64,
+    /// A schedule to start from (values of every variable), honoured by microlp.
+    pub warm_start: Option<Vec<f64>>,
 }
 
 /// A schedule the solver found.
@@ -109,7 +111,7 @@ fn all_rows<'a>(model: &'a Model, extra: &'a [Row]) -> impl Iterator<Item = Row>
 
 fn run_microlp(model: &Model, goal: Goal, extra: &[Row], options: &RunOptions) -> RunResult {
     use good_lp::solvers::microlp::microlp;
-    use good_lp::{WithMipGap, WithTimeLimit};
+    use good_lp::{WithInitialSolution, WithMipGap, WithTimeLimit};
 
     let (problem, vars, objective) = variables(model, goal);
     let unsolved = match goal {
@@ -125,6 +127,9 @@ fn run_microlp(model: &Model, goal: Goal, extra: &[Row], options: &RunOptions) -
             .map_err(|e| PlanError::Solver(e.to_string()))?;
     }
     add_rows(&mut solver, all_rows(model, extra), &vars);
+    if let Some(start) = &options.warm_start {
+        solver = solver.with_initial_solution(vars.iter().copied().zip(start.iter().copied()));
+    }
 
     let solution = match solver.solve() {
         Ok(solution) => solution,
@@ -137,9 +142,6 @@ fn run_microlp(model: &Model, goal: Goal, extra: &[Row], options: &RunOptions) -
         .map(|&v| good_lp::Solution::value(&solution, v))
         .collect();
     let solution = solution.into_inner();
-    if std::env::var("SLOTWISE_DEBUG").is_ok() {
-        eprintln!("microlp stats {:?}", solution.stats());
-    }
     let proven = match solution.status() {
         microlp::SolutionStatus::Optimal => true,
         microlp::SolutionStatus::Feasible => false,

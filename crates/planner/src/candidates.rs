@@ -108,30 +108,21 @@ pub(crate) fn hours_suffice(instance: &Instance<'_>) -> bool {
 ///   into `S` beyond them).
 ///
 /// So `t` is kept when the slots of `S` better than it can be covered by those blockers.
-/// `cap(S)` bounds the posts of `S` by the daily maximum (unless rules may be broken) and by the
-/// most slots of `S` that are pairwise `G` apart.
+/// `cap(S)` bounds the posts of `S` by the daily maximum and by the most slots of `S` that are
+/// pairwise `G` apart.
 ///
 /// The first pass lets blockers sit at any slot. Without series (`episodes_anywhere` false)
 /// every post of the final schedule sits at a kept slot, so the pass is repeated with blockers
 /// only at slots kept by the previous pass until nothing changes: by induction over the passes,
 /// the posts of the final schedule survive each one. With series, episodes may block from any
 /// slot, so only the first pass is sound.
-pub(crate) fn candidate_mask(
-    instance: &Instance<'_>,
-    daily_cap_applies: bool,
-    episodes_anywhere: bool,
-) -> Vec<bool> {
+pub(crate) fn candidate_mask(instance: &Instance<'_>, episodes_anywhere: bool) -> Vec<bool> {
     let segments = segment_ranges(instance);
     let caps: Vec<usize> = segments
         .iter()
         .map(|range| {
             let times: Vec<i64> = instance.slots[range.clone()].iter().map(|s| s.at).collect();
-            segment_cap(
-                instance,
-                instance.slots[range.start].day,
-                &times,
-                daily_cap_applies,
-            )
+            segment_cap(instance, instance.slots[range.start].day, &times)
         })
         .collect();
     let mut mask = vec![true; instance.slots.len()];
@@ -217,12 +208,7 @@ fn mark_segment(
 }
 
 /// Most planned posts segment can hold.
-fn segment_cap(
-    instance: &Instance<'_>,
-    day: usize,
-    times: &[i64],
-    daily_cap_applies: bool,
-) -> usize {
+fn segment_cap(instance: &Instance<'_>, day: usize, times: &[i64]) -> usize {
     let mut packed = 0;
     let mut last: Option<i64> = None;
     for &t in times {
@@ -231,12 +217,7 @@ fn segment_cap(
             last = Some(t);
         }
     }
-    let daily = instance
-        .request
-        .frequency
-        .max_posts_per_day
-        .filter(|_| daily_cap_applies);
-    match daily {
+    match instance.request.frequency.max_posts_per_day {
         Some(max) => packed.min((max as usize).saturating_sub(instance.pinned_on_day(day))),
         None => packed,
     }

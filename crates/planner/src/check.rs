@@ -2,8 +2,8 @@
 //!
 //! [`check_schedule`] reads the rules as [`crate::request`] documents them and tests a schedule
 //! against each one, post by post and count by count. It shares no code with the model on
-//! purpose: property tests, benchmarks and the command line use it to confirm what a solver
-//! returned, so a mistake in the model cannot hide behind the same mistake here.
+//! purpose: property tests and benchmarks use it to confirm what a solver returned, so a
+//! mistake in the model cannot hide behind the same mistake here.
 //!
 //! Readings of what the request leaves open:
 //! - A post happens at its start instant: blackouts, campaign windows, days and weeks are tested

@@ -171,10 +171,10 @@ fn assign_batches(instance: &Instance<'_>, chosen: &[Chosen]) -> Vec<Option<usiz
         made: vec![vec![]; instance.batches.len()],
         of: vec![None; chosen.len()],
     };
-    for post in 0..chosen.len() {
+    for (post, batches) in eligible.iter().enumerate() {
         let mut visited = vec![false; instance.batches.len()];
         if !matching.augment(post, &mut visited) {
-            matching.of[post] = eligible[post].first().copied();
+            matching.of[post] = batches.first().copied();
         }
     }
     matching.of

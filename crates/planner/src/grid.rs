@@ -4,8 +4,9 @@
 //! changes a local time that does not exist is never a slot, and a local time that happens twice
 //! gives two slots, one per UTC instant. Heatmap lookups use the slot's local weekday and hour.
 //!
-//! The days of the horizon are the local calendar dates that hold at least one slot; a themed
-//! day and the share of a partial ISO week (frequency bounds) count those dates.
+//! The days of the horizon are the local calendar dates that hold at least one slot; the share
+//! of a partial ISO week (frequency bounds) counts those dates. A themed day asks for a post only
+//! on days that lie wholly inside the horizon: a day cut by the horizon asks for nothing.
 //!
 //! A slot is *free* when a planned post may take it: it lies outside every blackout, holds no
 //! pinned post and is at least `min_gap_minutes` from every pinned post.
@@ -38,6 +39,8 @@ pub struct Slot {
 pub struct Day {
     pub date: NaiveDate,
     pub week: IsoWeek,
+    /// The whole local day lies inside the horizon.
+    pub whole: bool,
 }
 
 /// The slots of a horizon, in time order, and which of them planned posts may use.
@@ -114,11 +117,6 @@ impl Grid {
         instant.with_timezone(&self.time_zone).fixed_offset()
     }
 
-    /// Number of free slots.
-    pub fn free_count(&self) -> usize {
-        self.free.iter().filter(|free| **free).count()
-    }
-
     fn remove_blackouts(&mut self, blackouts: &[Blackout]) {
         for blackout in blackouts {
             for (slot, free) in self.slots.iter().zip(self.free.iter_mut()) {
@@ -176,9 +174,15 @@ fn lay_out(
             let zoned = instant.with_timezone(&time_zone);
             let local = zoned.naive_local();
             if days.last().is_none_or(|day| day.date != local.date()) {
+                let date = local.date();
+                let whole = date.succ_opt().is_some_and(|next| {
+                    let (opens, closes) = (day_start(time_zone, date), day_start(time_zone, next));
+                    opens.is_some_and(|o| o >= start) && closes.is_some_and(|c| c <= end)
+                });
                 days.push(Day {
-                    date: local.date(),
-                    week: local.date().iso_week(),
+                    date,
+                    week: date.iso_week(),
+                    whole,
                 });
             }
             let weekday = local.weekday().num_days_from_monday() as usize;
@@ -192,6 +196,13 @@ fn lay_out(
         })
         .collect();
     (slots, days)
+}
+
+/// The first instant of a local date (its midnight, or the first hour after a skipped one).
+fn day_start(time_zone: Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
+    (0..24)
+        .filter_map(|hour| date.and_hms_opt(hour, 0, 0))
+        .find_map(|local| resolve_local(time_zone, local).next())
 }
 
 /// The instants a local wall-clock time names: none in a spring-forward gap, two in a repeated
@@ -295,10 +306,7 @@ mod tests {
             60,
         );
         let grid = Grid::new(&r).expect("grid");
-        assert_eq!(
-            local_times(&grid),
-            ["00:00", "01:00", "03:00", "04:00", "05:00"]
-        );
+        assert_eq!(local_times(&grid), ["00:00", "01:00", "03:00", "04:00"]);
         assert!(
             grid.slots
                 .windows(2)

@@ -70,7 +70,6 @@ pub(crate) struct PinnedInfo {
     pub pillar: usize,
     pub format: usize,
     pub day: Option<usize>,
-    pub heatmap_value: f64,
 }
 
 /// A slot a planned post may take.
@@ -165,7 +164,9 @@ impl<'a> Instance<'a> {
         let mut segment = 0;
         let mut block = 0;
         for (grid_index, slot) in self.grid.slots.iter().enumerate() {
-            if !self.grid.free[grid_index] || (on_the_hour && slot.local.minute_of_hour() != 0) {
+            if !self.grid.free[grid_index]
+                || (on_the_hour && chrono::Timelike::minute(&slot.local) != 0)
+            {
                 continue;
             }
             let at = slot.start.timestamp();
@@ -244,16 +245,6 @@ impl<'a> Instance<'a> {
         points.sort_unstable();
         points.dedup();
         points
-    }
-}
-
-trait MinuteOfHour {
-    fn minute_of_hour(&self) -> u32;
-}
-
-impl MinuteOfHour for chrono::NaiveDateTime {
-    fn minute_of_hour(&self) -> u32 {
-        chrono::Timelike::minute(self)
     }
 }
 
@@ -411,7 +402,6 @@ fn resolve_pinned(
             pillar,
             format,
             day: grid.day_of(post.start_time),
-            heatmap_value: heatmap_at(request, grid, post.start_time),
         });
     }
     Ok(pinned)

@@ -24,6 +24,8 @@ mod rules;
 mod series;
 mod solve;
 #[cfg(test)]
+mod solve_tests;
+#[cfg(test)]
 mod timing;
 
 pub use error::PlanError;

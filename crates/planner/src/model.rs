@@ -57,6 +57,8 @@ pub(crate) struct SoftRule {
     pub unit: &'static str,
     pub slack: usize,
     pub indicator: usize,
+    /// The row the slack relaxes; `None` when the indicator waives the whole rule (series).
+    pub row: Option<usize>,
 }
 
 /// What a rule is, for messages.
@@ -141,7 +143,7 @@ impl Model {
         };
         let has_series = !series_pillar_indexes(instance).is_empty();
         let episodes_anywhere = has_series && series == SeriesMode::Exact;
-        let mut candidates = candidate_mask(instance, !elastic, episodes_anywhere);
+        let mut candidates = candidate_mask(instance, episodes_anywhere);
         if let Some(within) = within {
             candidates
                 .iter_mut()
@@ -251,13 +253,44 @@ impl Model {
             description,
             unit,
         } = meta;
+        let row = Some(self.rows.len() - 1);
         self.soft.push(SoftRule {
             rule,
             description,
             unit,
             slack,
             indicator,
+            row,
         });
+    }
+
+    /// The schedule without planned posts, every broken rule's slack and indicator set: always
+    /// feasible for an elastic model, so a solver starts from it instead of searching for one.
+    pub fn without_planned_posts(&self) -> Vec<f64> {
+        let mut values = vec![0.0; self.vars.len()];
+        if let Some(choices) = &self.total_choice {
+            choices
+                .iter()
+                .filter(|(planned, _)| *planned == 0)
+                .for_each(|&(_, y)| values[y] = 1.0);
+        }
+        for rule in &self.soft {
+            let needed = match rule.row.map(|r| &self.rows[r]) {
+                None => self.vars[rule.slack].upper,
+                Some(row) => {
+                    let activity: f64 = row
+                        .terms
+                        .iter()
+                        .filter(|(var, _)| *var != rule.slack)
+                        .map(|&(var, c)| c * values[var])
+                        .sum();
+                    (row.lower - activity).max(activity - row.upper).max(0.0)
+                }
+            };
+            values[rule.slack] = needed;
+            values[rule.indicator] = if needed > 1e-9 { 1.0 } else { 0.0 };
+        }
+        values
     }
 
     /// Least and greatest value `terms` can take within the variable bounds.

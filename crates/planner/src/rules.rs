@@ -282,22 +282,24 @@ fn add_week_rules(model: &mut Model, instance: &Instance<'_>) {
     }
 }
 
+/// The daily maximum stays hard when violations are allowed: it shapes which slots are kept
+/// (see [`crate::candidates`]) and its big-M relaxation would let the linear relaxation spread
+/// posts over every hour. Pinned posts alone may exceed it; then the day takes no more.
 fn add_day_rules(model: &mut Model, instance: &Instance<'_>) {
     let Some(max) = instance.request.frequency.max_posts_per_day else {
         return;
     };
     for (d, day) in instance.grid.days.iter().enumerate() {
+        if instance.pinned_on_day(d) > max as usize && !model.elastic {
+            model
+                .broken_rule
+                .get_or_insert(format!("frequency.max_posts_per_day[{}]", day.date));
+        }
         let terms = model.time_terms(|t| instance.slots[t].day == d);
-        let meta = RuleMeta::posts(
-            format!("frequency.max_posts_per_day[{}]", day.date),
-            format!("{} allows at most {max} posts", day.date),
-        );
-        model.rule(
-            meta,
-            terms,
-            instance.pinned_on_day(d) as f64,
-            Bound::AtMost(f64::from(max)),
-        );
+        let room = (max as usize).saturating_sub(instance.pinned_on_day(d));
+        if terms.len() > room {
+            model.add_row(terms, f64::NEG_INFINITY, room as f64);
+        }
     }
 }
 
@@ -349,7 +351,7 @@ fn add_themed_days(model: &mut Model, instance: &Instance<'_>) {
             continue;
         };
         for (d, day) in instance.grid.days.iter().enumerate() {
-            if day.date.weekday() != themed.weekday {
+            if day.date.weekday() != themed.weekday || !day.whole {
                 continue;
             }
             let pinned = instance
@@ -392,11 +394,14 @@ fn add_batch_capacity(model: &mut Model, instance: &Instance<'_>) {
     if instance.batches.is_empty() {
         return;
     }
-    if !model.elastic {
-        if let Some(families) = batch_families(instance) {
-            add_batch_hall(model, instance, &families);
-            return;
-        }
+    let families = if model.elastic {
+        None
+    } else {
+        batch_families(instance)
+    };
+    if let Some(families) = families {
+        add_batch_hall(model, instance, &families);
+        return;
     }
     let block_first = first_slot_of_blocks(instance);
     let mut usage: Vec<Vec<(usize, f64)>> = vec![vec![]; instance.batches.len()];

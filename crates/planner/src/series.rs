@@ -101,6 +101,7 @@ fn add_drop_indicator(model: &mut Model, i: usize, id: &str, count: f64) -> usiz
         unit: "episodes",
         slack,
         indicator,
+        row: None,
     });
     indicator
 }

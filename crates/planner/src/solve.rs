@@ -33,13 +33,25 @@ pub fn plan(request: &PlanRequest) -> Result<Schedule, PlanError> {
         instance: &instance,
         started,
         budget,
+        main_model: None,
     };
 
-    let schedule = if request.allow_violations {
+    let mut schedule = if request.allow_violations {
         solver.elastic()?
     } else {
         solver.strict()?
     };
+
+    if schedule.status == SolveStatus::Infeasible {
+        let left = budget
+            .saturating_sub(started.elapsed())
+            .max(MIN_SOLVE_BUDGET);
+        // An explanation that runs out of time leaves the conflicts empty rather than failing
+        // the answer: the infeasibility itself is proven.
+        if let Ok(conflicts) = crate::conflicts::explain_known_infeasibility(request, left) {
+            schedule.conflicts = conflicts;
+        }
+    }
     Ok(schedule)
 }
 
@@ -72,6 +84,7 @@ pub fn is_feasible(request: &PlanRequest, time_limit: Duration) -> Result<bool, 
             .saturating_sub(started.elapsed())
             .max(MIN_SOLVE_BUDGET),
         relative_gap: 0.0,
+        warm_start: None,
     };
     match backend::run(&model, Goal::Feasibility, &[], &options)? {
         Ok(_) => Ok(true),
@@ -137,6 +150,8 @@ struct Solver<'a> {
     instance: &'a Instance<'a>,
     started: Instant,
     budget: Duration,
+    /// Size of the first model solved, the one whose slots the stats report.
+    main_model: Option<(usize, usize, usize)>,
 }
 
 impl Solver<'_> {
@@ -154,7 +169,7 @@ impl Solver<'_> {
         if relaxed.broken_rule.is_some() {
             return Ok(self.infeasible(Some(&relaxed)));
         }
-        let relaxed = match self.solve(relaxed, Goal::MaximiseScore, &[], 1.0)? {
+        let relaxed = match self.solve(relaxed, Goal::MaximiseScore, &[], None, 1.0)? {
             Ok(solved) => solved,
             Err(model) => return Ok(self.infeasible(Some(&model))),
         };
@@ -183,7 +198,7 @@ impl Solver<'_> {
             .for_each(|c| same_slots[c.slot] = true);
         for within in [Some(same_slots.as_slice()), None] {
             let model = Model::build_within(self.instance, false, SeriesMode::OnCandidates, within);
-            let Ok(solved) = self.solve(model, Goal::MaximiseScore, &[], 0.5)? else {
+            let Ok(solved) = self.solve(model, Goal::MaximiseScore, &[], None, 0.5)? else {
                 continue;
             };
             let reaches =
@@ -211,7 +226,7 @@ impl Solver<'_> {
         if exact.broken_rule.is_some() {
             return Ok(self.infeasible(Some(&exact)));
         }
-        let exact = match self.solve(exact, Goal::MaximiseScore, &[], 1.0) {
+        let exact = match self.solve(exact, Goal::MaximiseScore, &[], None, 1.0) {
             Ok(Ok(solved)) => solved,
             Ok(Err(model)) => return Ok(self.infeasible(Some(&model))),
             Err(PlanError::TimeLimitWithoutSolution { time_limit_ms }) => {
@@ -233,44 +248,111 @@ impl Solver<'_> {
         Ok(self.schedule(&exact, &episodes, proven, bound, vec![]))
     }
 
-    /// Fewest broken rules first, then the best score among schedules breaking no more.
+    /// Fewest broken rules first, then the best score among schedules breaking no more. When
+    /// every rule can hold, that is the strict schedule, so the strict solve comes first; the
+    /// elastic search starts from the schedule without planned posts.
+    ///
+    /// The second step first keeps the broken rules of the first (a model as tight as the strict
+    /// one, fast), then frees the choice of which rules break, warm-started from that schedule,
+    /// to prove or improve it. With nothing broken the first of these is already exact.
     fn elastic(&mut self) -> Result<Schedule, PlanError> {
+        let strict = self.strict()?;
+        if strict.status != SolveStatus::Infeasible {
+            return Ok(strict);
+        }
         let model = Model::build(self.instance, true, SeriesMode::Exact);
-        let fewest = match self.solve(model, Goal::MinimiseBroken, &[], 0.5)? {
+        let start = model.without_planned_posts();
+        let fewest = match self.solve(model, Goal::MinimiseBroken, &[], Some(start), 0.3)? {
             Ok(solved) => solved,
             Err(model) => return Ok(self.infeasible(Some(&model))),
         };
-        let broken: f64 = fewest
+        let indicators: Vec<(usize, f64)> = fewest
             .model
             .soft
             .iter()
-            .map(|r| fewest.found.values[r.indicator].round())
-            .sum();
-        let cap = Row {
-            terms: fewest
-                .model
-                .soft
-                .iter()
-                .map(|r| (r.indicator, 1.0))
-                .collect(),
-            lower: f64::NEG_INFINITY,
-            upper: broken,
-        };
+            .map(|r| (r.indicator, fewest.found.values[r.indicator].round()))
+            .collect();
+        let broken: f64 = indicators.iter().map(|(_, v)| v).sum();
+        let same_rules: Vec<Row> = indicators
+            .iter()
+            .map(|&(var, v)| Row {
+                terms: vec![(var, 1.0)],
+                lower: v,
+                upper: v,
+            })
+            .collect();
         let Solved {
             model,
             found: first,
         } = fewest;
-        let best = match self.solve(model, Goal::MaximiseScore, &[cap], 1.0) {
-            Ok(Ok(solved)) => solved,
-            Ok(Err(model)) => Solved {
+
+        let start = Some(first.values.clone());
+        let (model, kept) = match self.solve(model, Goal::MaximiseScore, &same_rules, start, 0.4)? {
+            Ok(solved) => (solved.model, solved.found),
+            Err(model) => (
                 model,
-                found: Found {
+                Found {
                     proven: false,
                     bound: None,
                     ..first.clone()
                 },
-            },
-            Err(error) => return Err(error),
+            ),
+        };
+        let best = if broken == 0.0 && kept.proven {
+            Solved { model, found: kept }
+        } else {
+            let cap = Row {
+                terms: indicators.iter().map(|&(var, _)| (var, 1.0)).collect(),
+                lower: f64::NEG_INFINITY,
+                upper: broken,
+            };
+            match self.solve(
+                model,
+                Goal::MaximiseScore,
+                &[cap],
+                Some(kept.values.clone()),
+                1.0,
+            ) {
+                Ok(Ok(solved)) if solved.found.proven => solved,
+                Ok(Ok(solved)) => {
+                    let bound = solved.found.bound;
+                    let better = score_of(&solved.model, &solved.found.values)
+                        >= score_of(&solved.model, &kept.values);
+                    let values = if better {
+                        solved.found.values
+                    } else {
+                        kept.values
+                    };
+                    Solved {
+                        model: solved.model,
+                        found: Found {
+                            values,
+                            proven: false,
+                            bound,
+                        },
+                    }
+                }
+                Ok(Err(model)) => Solved {
+                    model,
+                    found: Found {
+                        proven: false,
+                        bound: None,
+                        ..kept
+                    },
+                },
+                Err(PlanError::TimeLimitWithoutSolution { .. }) => {
+                    let model = Model::build(self.instance, true, SeriesMode::Exact);
+                    Solved {
+                        model,
+                        found: Found {
+                            proven: false,
+                            bound: None,
+                            ..kept
+                        },
+                    }
+                }
+                Err(error) => return Err(error),
+            }
         };
 
         let mut violations = extract::violations(&best.model, &best.found.values);
@@ -282,18 +364,26 @@ impl Solver<'_> {
 
     /// Solves `model` with `share` of the time left; `Err(model)` when it has no schedule.
     fn solve(
-        &self,
+        &mut self,
         model: Model,
         goal: Goal,
         extra: &[Row],
+        warm_start: Option<Vec<f64>>,
         share: f64,
     ) -> Result<Result<Solved, Model>, PlanError> {
+        let size = (
+            model.vars.len(),
+            model.rows.len() + extra.len(),
+            model.candidate_slots,
+        );
+        self.main_model.get_or_insert(size);
         let left = self.budget.saturating_sub(self.started.elapsed());
         let request = self.instance.request;
         let options = RunOptions {
             backend: request.solver.backend,
             time_limit: left.mul_f64(share).max(MIN_SOLVE_BUDGET),
             relative_gap: request.solver.relative_gap,
+            warm_start,
         };
         match backend::run(&model, goal, extra, &options)? {
             Ok(found) => Ok(Ok(Solved { model, found })),
@@ -308,18 +398,22 @@ impl Solver<'_> {
         }
     }
 
+    /// Statistics of the first model solved (or of `model` if none was), time so far.
     fn stats(&self, model: Option<&Model>) -> SolveStats {
+        let size = model.map(|m| (m.vars.len(), m.rows.len(), m.candidate_slots));
+        let (variables, constraints, candidate_slots) =
+            self.main_model.or(size).unwrap_or_default();
         SolveStats {
-            variables: model.map_or(0, |m| m.vars.len()),
-            constraints: model.map_or(0, |m| m.rows.len()),
+            variables,
+            constraints,
             solve_ms: self.started.elapsed().as_secs_f64() * 1000.0,
             backend: self.instance.request.solver.backend,
             slots: self.instance.grid.slots.len(),
-            candidate_slots: model.map_or(0, |m| m.candidate_slots),
+            candidate_slots,
         }
     }
 
-    /// The hook where [`crate::conflicts`] explains an infeasible request.
+    /// No schedule obeys every rule; [`plan`] then asks [`crate::conflicts`] why.
     fn infeasible(&self, model: Option<&Model>) -> Schedule {
         Schedule::infeasible(self.stats(model))
     }
@@ -380,6 +474,16 @@ impl Solver<'_> {
             shortfall: gap - apart,
         })
     }
+}
+
+/// Total score of the planned posts of `values`, as `model` counts it.
+fn score_of(model: &Model, values: &[f64]) -> f64 {
+    model
+        .vars
+        .iter()
+        .zip(values)
+        .map(|(v, x)| v.score * x)
+        .sum()
 }
 
 /// A bound valid for any schedule when the solver reports none: every variable at its upper

@@ -5,6 +5,9 @@
 //! occurs (two posts may use both when the gap allows), the heatmap is read at the local hour,
 //! and every post's `local_time` carries the offset in force at that instant.
 
+// Helpers of a test may unwrap: a failure there is a failed test, as in the test itself.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 use chrono_tz::Tz;
 use slotwise_planner::check::check_schedule;

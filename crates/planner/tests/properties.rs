@@ -8,6 +8,9 @@
 //! batch is ready at the start, covers every pillar and never goes stale; the first format
 //! allows every pillar); an infeasible answer must name its conflicts.
 
+// Helpers of a test may unwrap: a failure there is a failed test, as in the test itself.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use proptest::prelude::*;
