@@ -198,8 +198,14 @@ impl Solver<'_> {
             .for_each(|c| same_slots[c.slot] = true);
         for within in [Some(same_slots.as_slice()), None] {
             let model = Model::build_within(self.instance, false, SeriesMode::OnCandidates, within);
-            let Ok(solved) = self.solve(model, Goal::MaximiseScore, &[], None, 0.5)? else {
-                continue;
+            let solved = match self.solve(model, Goal::MaximiseScore, &[], None, 0.5) {
+                Ok(Ok(solved)) => solved,
+                Ok(Err(_infeasible)) => continue,
+                // A restriction is only a shortcut, so a numerical failure of the solver on it
+                // (microlp can stop with "singular matrix", Specy/microlp#48) leaves the
+                // decision to the next model.
+                Err(PlanError::Solver(_)) => continue,
+                Err(error) => return Err(error),
             };
             let reaches =
                 upper.is_some_and(|u| solved.score() >= u - SCORE_TOLERANCE * u.abs().max(1.0));
@@ -226,12 +232,16 @@ impl Solver<'_> {
         if exact.broken_rule.is_some() {
             return Ok(self.infeasible(Some(&exact)));
         }
-        let exact = match self.solve(exact, Goal::MaximiseScore, &[], None, 1.0) {
+        // microlp looks at its clock between LP solves, so it can overrun by one solve; the
+        // margin keeps the whole plan inside the request's time limit.
+        let exact = match self.solve(exact, Goal::MaximiseScore, &[], None, 0.85) {
             Ok(Ok(solved)) => solved,
             Ok(Err(model)) => return Ok(self.infeasible(Some(&model))),
-            Err(PlanError::TimeLimitWithoutSolution { time_limit_ms }) => {
+            // Out of time, or a numerical failure of the solver on the exact model: a schedule
+            // of the restriction still obeys every rule, it is just not proven best.
+            Err(error @ (PlanError::TimeLimitWithoutSolution { .. } | PlanError::Solver(_))) => {
                 let Some(solved) = &restricted else {
-                    return Err(PlanError::TimeLimitWithoutSolution { time_limit_ms });
+                    return Err(error);
                 };
                 let episodes =
                     extract::episode_numbers(self.instance, &solved.model, &solved.found.values);
