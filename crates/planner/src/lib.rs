@@ -9,6 +9,7 @@
 pub mod check;
 pub mod conflicts;
 pub mod error;
+pub mod explore;
 pub mod request;
 pub mod scenarios;
 pub mod schedule;
@@ -29,6 +30,7 @@ mod solve_tests;
 mod timing;
 
 pub use error::PlanError;
+pub use explore::{ExploringSchedule, plan_exploring};
 pub use request::*;
 pub use schedule::*;
 pub use solve::{is_feasible, plan};

@@ -19,6 +19,18 @@ pub enum StoreError {
     #[error("decision {decision_id} not found")]
     DecisionNotFound { decision_id: String },
 
+    /// The account has no audience activity for the tenant (it may have for another tenant).
+    #[error("account {account_id} has no audience activity")]
+    AccountNotFound { account_id: String },
+
+    /// The account has audience activity, but not this version.
+    #[error("account {account_id} has no audience activity version {version}")]
+    ActivityVersionNotFound { account_id: String, version: i64 },
+
+    /// The post was reported before with other figures.
+    #[error("post {post_id} was already reported with other figures")]
+    PerformanceConflict { post_id: String },
+
     /// The decision already has an outcome with a different reward.
     #[error(
         "decision {decision_id} already has an outcome with reward {recorded_reward}, \

@@ -1,5 +1,6 @@
-//! Durable storage of slotwise's bandit experiments: the experiments, the decision made for each
-//! post (which arm, with which propensity) and the outcome reported for each decision.
+//! Durable storage of slotwise's bandit experiments (the experiments, the decision made for each
+//! post, which arm with which propensity, and the outcome reported for each decision) and of
+//! accounts' audience data ([`audience`]: stated heatmaps, post performance, exploratory slots).
 //!
 //! [`ExperimentStore`] is the contract a backend fulfils; [`SqliteStore`] is the embedded backend.
 //! The store knows nothing of gRPC and nothing of bandit math: an experiment's configuration is
@@ -12,6 +13,7 @@
 //! With the `testsuite` feature, the `testsuite` module holds the conformance tests that every
 //! backend must pass.
 
+pub mod audience;
 mod error;
 mod model;
 mod sqlite;
@@ -20,6 +22,10 @@ mod store;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
+pub use audience::{
+    AudienceActivity, AudienceStore, LearningMetric, NewAudienceActivity, NewPostPerformance,
+    NewSlotDecision, PerformanceRecorded, PostPerformance, SlotDecision,
+};
 pub use error::StoreError;
 pub use model::{
     DEFAULT_TENANT, Decision, DecisionRecorded, Experiment, ExperimentHistory, ExperimentPage,
@@ -28,3 +34,8 @@ pub use model::{
 };
 pub use sqlite::{DEFAULT_DATABASE_PATH, SqliteStore, SqliteStoreConfig};
 pub use store::{DEFAULT_PAGE_SIZE, ExperimentStore, MAX_PAGE_SIZE};
+
+/// A backend of every store contract, as one service process uses it.
+pub trait Store: ExperimentStore + AudienceStore {}
+
+impl<T: ExperimentStore + AudienceStore> Store for T {}

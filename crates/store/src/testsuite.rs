@@ -1,4 +1,5 @@
-//! The conformance suite every [`ExperimentStore`] backend must pass.
+//! The conformance suite every [`ExperimentStore`] backend must pass (and, in [`audience`],
+//! every [`crate::AudienceStore`] backend).
 //!
 //! Each function is one scenario: it starts from an empty store, drives it only through the
 //! trait, and panics with a message naming the broken rule. A backend's test file opens a fresh
@@ -6,6 +7,8 @@
 
 // A failed store call is a failed scenario: panicking with its error is the report.
 #![allow(clippy::unwrap_used)]
+
+pub mod audience;
 
 use std::future::Future;
 use std::sync::Arc;

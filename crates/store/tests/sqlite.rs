@@ -183,3 +183,53 @@ async fn concurrent_decisions_survive_close_and_reopen() {
         .await;
     assert_eq!(history.unwrap().events.len(), 50);
 }
+
+mod audience {
+    use std::sync::Arc;
+
+    use slotwise_store::testsuite::audience as suite;
+
+    use super::fresh_store;
+
+    #[tokio::test]
+    async fn activity_versions_read_back() {
+        let (_directory, store) = fresh_store().await;
+        suite::activity_versions_read_back(&store).await;
+    }
+
+    #[tokio::test]
+    async fn other_tenants_accounts_are_not_found() {
+        let (_directory, store) = fresh_store().await;
+        suite::other_tenants_accounts_are_not_found(&store).await;
+    }
+
+    #[tokio::test]
+    async fn post_performance_is_recorded_once() {
+        let (_directory, store) = fresh_store().await;
+        suite::post_performance_is_recorded_once(&store).await;
+    }
+
+    #[tokio::test]
+    async fn post_performance_lists_oldest_post_first() {
+        let (_directory, store) = fresh_store().await;
+        suite::post_performance_lists_oldest_post_first(&store).await;
+    }
+
+    #[tokio::test]
+    async fn decision_ids_must_exist() {
+        let (_directory, store) = fresh_store().await;
+        suite::decision_ids_must_exist(&store).await;
+    }
+
+    #[tokio::test]
+    async fn unfaithful_audience_values_are_rejected() {
+        let (_directory, store) = fresh_store().await;
+        suite::unfaithful_audience_values_are_rejected(&store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_reports_are_counted_once() {
+        let (_directory, store) = fresh_store().await;
+        suite::concurrent_reports_are_counted_once(Arc::new(store)).await;
+    }
+}

@@ -5,6 +5,7 @@
 //! `synchronous = FULL`, which syncs the write-ahead log to disk before the commit returns.
 //! The file belongs to one service process at a time.
 
+mod audience;
 mod group_commit;
 mod outcomes;
 mod reads;

@@ -102,7 +102,7 @@ pub(super) fn outcome_from_row(row: &SqliteRow) -> Result<Outcome, StoreError> {
     })
 }
 
-fn time_from_millis(millis: i64) -> Result<DateTime<Utc>, String> {
+pub(super) fn time_from_millis(millis: i64) -> Result<DateTime<Utc>, String> {
     DateTime::from_timestamp_millis(millis)
         .ok_or_else(|| format!("timestamp {millis} out of range"))
 }

@@ -149,7 +149,7 @@ impl WriteOperation for RecordDecision {
 }
 
 /// Takes the next value of the store's commit-order counter.
-async fn next_seq(connection: &mut SqliteConnection) -> Result<i64, StoreError> {
+pub(super) async fn next_seq(connection: &mut SqliteConnection) -> Result<i64, StoreError> {
     let seq = sqlx::query_scalar(
         "UPDATE store_clock SET last_seq = last_seq + 1
          WHERE id = 1
