@@ -1,6 +1,7 @@
 //! The `slotwise` command: `serve` runs the gRPC server, `plan` solves a request file in process.
 
 mod calendar;
+mod export;
 
 use std::{
     fs,
@@ -68,6 +69,8 @@ enum Command {
         /// Write the OptimizeScheduleResponse as proto3 JSON to this file.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        exports: export::ExportArgs,
     },
 }
 
@@ -86,7 +89,11 @@ fn main() -> anyhow::Result<()> {
             };
             serve(listen, database, options)
         }
-        Command::Plan { request, out } => plan(&request, out.as_deref()),
+        Command::Plan {
+            request,
+            out,
+            exports,
+        } => plan(&request, out.as_deref(), &exports),
     }
 }
 
@@ -140,7 +147,11 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static
     })
 }
 
-fn plan(request_path: &std::path::Path, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn plan(
+    request_path: &std::path::Path,
+    out: Option<&std::path::Path>,
+    exports: &export::ExportArgs,
+) -> anyhow::Result<()> {
     let text = fs::read_to_string(request_path)
         .with_context(|| format!("cannot read {}", request_path.display()))?;
     let request: OptimizeScheduleRequest = serde_json::from_str(&text).with_context(|| {
@@ -162,5 +173,5 @@ fn plan(request_path: &std::path::Path, out: Option<&std::path::Path>) -> anyhow
         let json = serde_json::to_string_pretty(&response)?;
         fs::write(out, json + "\n").with_context(|| format!("cannot write {}", out.display()))?;
     }
-    Ok(())
+    export::write_exports(exports, request_path, &plan_request, &schedule)
 }

@@ -80,6 +80,10 @@ pub fn schedule_to_proto(schedule: &planner::Schedule) -> v1::OptimizeScheduleRe
                 shortfall: violation.shortfall,
             })
             .collect(),
+        // Set when the plan used an account's learned values.
+        activity_version: 0,
+        evidence_posts: 0,
+        exploration_seed: 0,
     }
 }
 
@@ -106,7 +110,10 @@ fn indexed<P, D>(
         .collect()
 }
 
-fn timestamp(field: &str, value: Option<&wkt::Timestamp>) -> Result<DateTime<Utc>, FieldError> {
+pub(crate) fn timestamp(
+    field: &str,
+    value: Option<&wkt::Timestamp>,
+) -> Result<DateTime<Utc>, FieldError> {
     let value = value.ok_or_else(|| FieldError::new(field, "is required"))?;
     let nanos = u32::try_from(value.nanos)
         .map_err(|_| FieldError::new(field, "nanos must be in [0, 999999999]"))?;
@@ -114,7 +121,7 @@ fn timestamp(field: &str, value: Option<&wkt::Timestamp>) -> Result<DateTime<Utc
         .ok_or_else(|| FieldError::new(field, "is out of the supported range"))
 }
 
-fn to_timestamp(instant: DateTime<Utc>) -> wkt::Timestamp {
+pub(crate) fn to_timestamp(instant: DateTime<Utc>) -> wkt::Timestamp {
     wkt::Timestamp {
         seconds: instant.timestamp(),
         nanos: instant.timestamp_subsec_nanos() as i32,
@@ -304,6 +311,9 @@ fn planned_post(post: &planner::PlannedPost) -> v1::PlannedPost {
             format_multiplier: post.score.format_multiplier,
         }),
         pinned_id: post.pinned_id.clone().unwrap_or_default(),
+        // Exploration is the server's, not the planner's: set where a plan explores.
+        exploratory: false,
+        decision_id: String::new(),
     }
 }
 

@@ -1,9 +1,12 @@
 //! Errors of the service and their one mapping to gRPC status codes.
 
+use slotwise_export::ExportError;
 use slotwise_planner::PlanError;
+use slotwise_slots::SlotsError;
 use slotwise_store::StoreError;
 use thiserror::Error;
-use tonic::{Code, Status};
+use tonic::{Code, Response, Status};
+use tracing::{debug, warn};
 
 /// A request field the wire format itself got wrong, named by its path.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -45,6 +48,10 @@ pub enum ServiceError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Slots(#[from] SlotsError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
     /// The solve task died (it panicked or was cancelled) before it answered.
     #[error("the solve did not complete: {0}")]
     SolveTask(String),
@@ -60,6 +67,8 @@ impl From<ServiceError> for Status {
             ServiceError::Field(_) => Code::InvalidArgument,
             ServiceError::Plan(plan_error) => plan_error_code(plan_error),
             ServiceError::Store(store_error) => store_error_code(store_error),
+            ServiceError::Slots(slots_error) => slots_error_code(slots_error),
+            ServiceError::Export(export_error) => export_error_code(export_error),
             ServiceError::SolveTask(_) | ServiceError::Internal(_) => Code::Internal,
         };
         Status::new(code, message)
@@ -77,10 +86,13 @@ fn plan_error_code(error: &PlanError) -> Code {
 
 fn store_error_code(error: &StoreError) -> Code {
     match error {
-        StoreError::ExperimentNotFound { .. } | StoreError::DecisionNotFound { .. } => {
-            Code::NotFound
+        StoreError::ExperimentNotFound { .. }
+        | StoreError::DecisionNotFound { .. }
+        | StoreError::AccountNotFound { .. }
+        | StoreError::ActivityVersionNotFound { .. } => Code::NotFound,
+        StoreError::OutcomeConflict { .. } | StoreError::PerformanceConflict { .. } => {
+            Code::AlreadyExists
         }
-        StoreError::OutcomeConflict { .. } => Code::AlreadyExists,
         StoreError::InvalidValue { .. } | StoreError::InvalidPageToken { .. } => {
             Code::InvalidArgument
         }
@@ -90,4 +102,50 @@ fn store_error_code(error: &StoreError) -> Code {
             Code::Internal
         }
     }
+}
+
+fn export_error_code(error: &ExportError) -> Code {
+    match error {
+        ExportError::EmptyCalendarId
+        | ExportError::EventDuration { .. }
+        | ExportError::DuplicateUid { .. }
+        | ExportError::HourCount { .. }
+        | ExportError::NotFinite { .. }
+        | ExportError::Negative { .. }
+        | ExportError::InvertedInterval { .. }
+        | ExportError::EvidenceCount { .. } => Code::InvalidArgument,
+        ExportError::Csv(_)
+        | ExportError::Svg(_)
+        | ExportError::PixmapSize { .. }
+        | ExportError::Png(_) => Code::Internal,
+    }
+}
+
+fn slots_error_code(error: &SlotsError) -> Code {
+    match error {
+        SlotsError::InvalidInput { .. } => Code::InvalidArgument,
+        // The prior config is the server's own, and the matrix is positive definite by
+        // construction: either failing is a fault of the server.
+        SlotsError::InvalidConfig { .. } | SlotsError::Numerical { .. } => Code::Internal,
+    }
+}
+
+/// The answer of a call, its error mapped to a status and logged by who is at fault: faults of
+/// the server loudly, refusals of a bad request quietly.
+pub(crate) fn respond<T>(
+    method: &'static str,
+    result: Result<T, ServiceError>,
+) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(|error| {
+        let status = Status::from(error);
+        if matches!(
+            status.code(),
+            tonic::Code::Internal | tonic::Code::Unavailable
+        ) {
+            warn!(method, code = ?status.code(), message = status.message(), "call failed");
+        } else {
+            debug!(method, code = ?status.code(), message = status.message(), "call refused");
+        }
+        status
+    })
 }

@@ -4,9 +4,12 @@
 //! every error to a gRPC status in one place ([`error`]). [`serve`] runs the services with
 //! grpc.health.v1 and server reflection on a listener the caller binds.
 
+pub mod audience;
 pub mod convert;
 pub mod error;
 pub mod experiments;
+pub mod export;
+pub mod learning;
 pub mod planner;
 pub mod serve;
 

@@ -3,17 +3,22 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use slotwise_proto::v1::{
-    experiment_service_server::ExperimentServiceServer,
+    audience_service_server::AudienceServiceServer,
+    experiment_service_server::ExperimentServiceServer, export_service_server::ExportServiceServer,
     planner_service_server::PlannerServiceServer,
 };
-use slotwise_store::ExperimentStore;
+use slotwise_slots::PriorConfig;
+use slotwise_store::Store;
 use thiserror::Error;
 use tokio::{net::TcpListener, sync::Notify};
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tracing::{info, warn};
 
-use crate::{experiments::ExperimentsApi, planner::PlannerApi};
+use crate::{
+    audience::AudienceApi, error::ServiceError, experiments::ExperimentsApi, export::ExportApi,
+    learning::Learning, planner::PlannerApi,
+};
 
 /// How often decisions past their reward window are closed.
 const REWARD_WINDOW_SWEEP: Duration = Duration::from_secs(60);
@@ -26,6 +31,8 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("cannot read the listener's address: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot set up the slot learner: {0}")]
+    Learning(#[from] ServiceError),
 }
 
 /// How the server runs.
@@ -48,7 +55,7 @@ impl Default for ServeOptions {
 /// NOT_SERVING, new connections are refused, and in-flight calls get `drain_timeout` to finish.
 pub async fn serve(
     listener: TcpListener,
-    store: Arc<dyn ExperimentStore>,
+    store: Arc<dyn Store>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -59,7 +66,14 @@ pub async fn serve(
     health_reporter
         .set_serving::<ExperimentServiceServer<ExperimentsApi>>()
         .await;
+    health_reporter
+        .set_serving::<ExportServiceServer<ExportApi>>()
+        .await;
+    health_reporter
+        .set_serving::<AudienceServiceServer<AudienceApi>>()
+        .await;
 
+    let learning = Learning::new(store.clone(), PriorConfig::default())?;
     let experiments = ExperimentsApi::new(store);
     let sweeper = tokio::spawn(sweep_reward_windows(experiments.clone()));
 
@@ -87,6 +101,12 @@ pub async fn serve(
             health_reporter
                 .set_not_serving::<ExperimentServiceServer<ExperimentsApi>>()
                 .await;
+            health_reporter
+                .set_not_serving::<ExportServiceServer<ExportApi>>()
+                .await;
+            health_reporter
+                .set_not_serving::<AudienceServiceServer<AudienceApi>>()
+                .await;
             drain_started.notify_one();
         }
     };
@@ -95,8 +115,10 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)
-        .add_service(PlannerServiceServer::new(PlannerApi::new()))
+        .add_service(PlannerServiceServer::new(PlannerApi::new(learning.clone())))
+        .add_service(AudienceServiceServer::new(AudienceApi::new(learning)))
         .add_service(ExperimentServiceServer::new(experiments))
+        .add_service(ExportServiceServer::new(ExportApi::new()))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining);
     let drain_deadline = async {
         drain_started.notified().await;

@@ -30,9 +30,9 @@ use slotwise_store::{
     NewExperiment, NewOutcome, OutcomeRecorded, StoreError,
 };
 use tonic::{Request, Response, Status};
-use tracing::{debug, instrument, warn};
+use tracing::{debug, instrument};
 
-use crate::error::{FieldError, ServiceError};
+use crate::error::{FieldError, ServiceError, respond};
 use convert::{StoredConfig, config_from_create, experiment_to_proto, kind_name, unix_seconds};
 
 /// The most outcomes one ReportOutcomes call may carry.
@@ -451,24 +451,6 @@ fn internal(error: impl std::fmt::Display) -> ServiceError {
 /// single call that either happened or did not.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn respond<T>(
-    method: &'static str,
-    result: Result<T, ServiceError>,
-) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(|error| {
-        let status = Status::from(error);
-        if matches!(
-            status.code(),
-            tonic::Code::Internal | tonic::Code::Unavailable
-        ) {
-            warn!(method, code = ?status.code(), message = status.message(), "call failed");
-        } else {
-            debug!(method, code = ?status.code(), message = status.message(), "call refused");
-        }
-        status
-    })
 }
 
 #[tonic::async_trait]

@@ -58,7 +58,7 @@ impl WriteOperation for PutActivity {
             version: latest.unwrap_or(0) + 1,
             time_zone: new.time_zone.clone(),
             hourly_activity: new.hourly_activity.clone(),
-            metric: new.metric.clone(),
+            metric: new.metric,
             updated_at: stored_time(new.updated_at),
         };
         let values = serde_json::to_string(&activity.hourly_activity).map_err(|error| {
