@@ -165,8 +165,17 @@ fn not_found(error: ResolutionError) -> RunResult {
             Ok(Err(NotFound::TimeLimit))
         }
         ResolutionError::Unbounded => Err(PlanError::Solver("the model is unbounded".into())),
-        ResolutionError::Other(message) => Err(PlanError::Solver(message.to_lowercase())),
-        ResolutionError::Str(message) => Err(PlanError::Solver(message.to_lowercase())),
+        ResolutionError::Other(message) => solver_failure(message.to_lowercase()),
+        ResolutionError::Str(message) => solver_failure(message.to_lowercase()),
+    }
+}
+
+/// A numerical breakdown of microlp's linear algebra, or another failure of the solver.
+fn solver_failure(message: String) -> RunResult {
+    if message.contains("singular") {
+        Err(PlanError::SolverBreakdown(message))
+    } else {
+        Err(PlanError::Solver(message))
     }
 }
 

@@ -568,9 +568,11 @@ where
             Ok(false) => Ok(Outcome::Infeasible),
             // A solver that fails numerically on one relaxed request says nothing about the
             // rules; the search treats it as a solve that ran out of time.
-            Err(PlanError::TimeLimitWithoutSolution { .. } | PlanError::Solver(_)) => {
-                Ok(Outcome::Unknown)
-            }
+            Err(
+                PlanError::TimeLimitWithoutSolution { .. }
+                | PlanError::Solver(_)
+                | PlanError::SolverBreakdown(_),
+            ) => Ok(Outcome::Unknown),
             Err(error) => Err(error),
         }
     }

@@ -14,6 +14,14 @@ pub enum PlanError {
     /// The time limit passed before any schedule was found.
     #[error("no schedule found within the time limit of {time_limit_ms} ms")]
     TimeLimitWithoutSolution { time_limit_ms: u64 },
+    /// microlp's linear algebra broke down on this model before the search could finish (it
+    /// can meet a basis it finds singular deep in branch and bound, Specy/microlp#48). The
+    /// request may be fine; HiGHS solves such models.
+    #[error(
+        "the microlp solver broke down numerically ({0}) before it could finish; \
+         the HiGHS backend (solver.backend = HIGHS, in builds with the `highs` feature) solves such models"
+    )]
+    SolverBreakdown(String),
     /// The solver failed in a way that says nothing about the request.
     #[error("solver failed: {0}")]
     Solver(String),

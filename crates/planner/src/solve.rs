@@ -201,10 +201,9 @@ impl Solver<'_> {
             let solved = match self.solve(model, Goal::MaximiseScore, &[], None, 0.5) {
                 Ok(Ok(solved)) => solved,
                 Ok(Err(_infeasible)) => continue,
-                // A restriction is only a shortcut, so a numerical failure of the solver on it
-                // (microlp can stop with "singular matrix", Specy/microlp#48) leaves the
-                // decision to the next model.
-                Err(PlanError::Solver(_)) => continue,
+                // A restriction is only a shortcut, so a failure of the solver on it leaves
+                // the decision to the next model.
+                Err(PlanError::Solver(_) | PlanError::SolverBreakdown(_)) => continue,
                 Err(error) => return Err(error),
             };
             let reaches =
@@ -239,7 +238,11 @@ impl Solver<'_> {
             Ok(Err(model)) => return Ok(self.infeasible(Some(&model))),
             // Out of time, or a numerical failure of the solver on the exact model: a schedule
             // of the restriction still obeys every rule, it is just not proven best.
-            Err(error @ (PlanError::TimeLimitWithoutSolution { .. } | PlanError::Solver(_))) => {
+            Err(
+                error @ (PlanError::TimeLimitWithoutSolution { .. }
+                | PlanError::Solver(_)
+                | PlanError::SolverBreakdown(_)),
+            ) => {
                 let Some(solved) = &restricted else {
                     return Err(error);
                 };

