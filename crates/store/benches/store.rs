@@ -1,32 +1,37 @@
-//! Throughput of durable outcome writes through the SQLite store's group commit.
+//! Throughput of durable outcome writes: through the SQLite store's group commit, and through the
+//! PostgreSQL store on the database that `SLOTWISE_TEST_DATABASE_URL` names.
 //!
 //! Every measured `record_outcome` is acknowledged only after its transaction is synced to disk
-//! (`synchronous = FULL`), so the number is what a service can promise for `ReportOutcome`
-//! without the network. Decisions are made before the clock starts; each outcome reports a
-//! decision of its own, so every write is an insert.
+//! (SQLite with `synchronous = FULL`, PostgreSQL with `synchronous_commit = on`), so the number is
+//! what a service can promise for `ReportOutcome` without the network. Decisions are made before
+//! the clock starts; each outcome reports a decision of its own, so every write is an insert.
 //!
-//! Run with `cargo bench -p slotwise-store --bench store`.
+//! Run with `cargo bench -p slotwise-store --bench store`. Without `SLOTWISE_TEST_DATABASE_URL`
+//! only SQLite is measured, and the bench says so.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use slotwise_store::testsuite::{TENANT, decision_for, outcome_for, posting_time_experiment};
-use slotwise_store::{ExperimentStore, OutcomeRecorded, SqliteStore, SqliteStoreConfig};
+use slotwise_store::{
+    ExperimentStore, OutcomeRecorded, PostgresStore, PostgresStoreConfig, SqliteStore,
+    SqliteStoreConfig,
+};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
-/// Opens a store in a fresh directory with one running experiment.
-async fn store_with_experiment() -> (TempDir, Arc<SqliteStore>, String) {
+const WRITERS: [usize; 2] = [1, 64];
+
+/// Opens a SQLite store in a fresh directory; the directory goes when the store is done.
+async fn sqlite_store() -> (TempDir, Arc<dyn ExperimentStore>) {
     let directory = tempfile::tempdir().expect("temporary directory");
     let config = SqliteStoreConfig::at(directory.path().join("bench.db"));
     let store = SqliteStore::open(config).await.expect("open store");
-    let experiment = store
-        .create_experiment(TENANT, posting_time_experiment("bench"))
-        .await
-        .expect("create experiment");
-    (directory, Arc::new(store), experiment.experiment_id)
+    (directory, Arc::new(store))
 }
 
 /// Runs `count` calls of `call` spread over `writers` concurrent tasks.
@@ -51,7 +56,7 @@ where
 }
 
 async fn make_decisions(
-    store: &Arc<SqliteStore>,
+    store: &Arc<dyn ExperimentStore>,
     experiment_id: &str,
     count: usize,
 ) -> Vec<String> {
@@ -75,10 +80,13 @@ async fn make_decisions(
     decision_ids
 }
 
-/// Times `count` outcome inserts from `writers` concurrent callers.
-async fn time_outcomes(writers: usize, count: usize) -> Duration {
-    let (_directory, store, experiment_id) = store_with_experiment().await;
-    let decision_ids = Arc::new(make_decisions(&store, &experiment_id, count).await);
+/// Times `count` outcome inserts from `writers` concurrent callers, on a new experiment.
+async fn time_outcomes(store: Arc<dyn ExperimentStore>, writers: usize, count: usize) -> Duration {
+    let experiment = store
+        .create_experiment(TENANT, posting_time_experiment("bench"))
+        .await
+        .expect("create experiment");
+    let decision_ids = Arc::new(make_decisions(&store, &experiment.experiment_id, count).await);
 
     let started = Instant::now();
     run_concurrently(writers, count, move |index| {
@@ -96,24 +104,79 @@ async fn time_outcomes(writers: usize, count: usize) -> Duration {
     started.elapsed()
 }
 
-fn record_outcome_throughput(criterion: &mut Criterion) {
-    let runtime = Runtime::new().expect("tokio runtime");
-    let mut group = criterion.benchmark_group("record_outcome");
+fn outcome_group<'a>(criterion: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = criterion.benchmark_group(name);
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(1));
+    group
+}
 
-    for writers in [1, 64] {
+/// SQLite: a fresh database file for every measurement.
+fn sqlite_throughput(criterion: &mut Criterion) {
+    let runtime = Runtime::new().expect("tokio runtime");
+    let mut group = outcome_group(criterion, "record_outcome");
+
+    for writers in WRITERS {
         group.bench_function(format!("{writers}_writers"), |bencher| {
             bencher.iter_custom(|iterations| {
                 let count = usize::try_from(iterations).expect("iteration count fits usize");
-                runtime.block_on(time_outcomes(writers, count))
+                runtime.block_on(async {
+                    let (_directory, store) = sqlite_store().await;
+                    time_outcomes(store, writers, count).await
+                })
             });
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, record_outcome_throughput);
+/// A schema of its own for the bench on the test database, and a store (one replica's pool,
+/// the default configuration) on it.
+async fn postgres_store(url: &str) -> (String, Arc<dyn ExperimentStore>) {
+    let schema = format!("slotwise_bench_{}", uuid::Uuid::now_v7().simple());
+    run_admin(url, format!("CREATE SCHEMA {schema}")).await;
+    let config = PostgresStoreConfig {
+        schema: Some(schema.clone()),
+        ..PostgresStoreConfig::new(url)
+    };
+    let store = PostgresStore::connect(config).await.expect("connect store");
+    (schema, Arc::new(store))
+}
+
+async fn run_admin(url: &str, statement: String) {
+    let mut admin = PgConnection::connect(url).await.expect("connect admin");
+    admin
+        .execute(AssertSqlSafe(statement))
+        .await
+        .expect("admin statement");
+    admin.close().await.expect("close admin");
+}
+
+/// PostgreSQL: one store for the whole group, a new experiment for every measurement.
+fn postgres_throughput(criterion: &mut Criterion) {
+    let Ok(url) = std::env::var("SLOTWISE_TEST_DATABASE_URL") else {
+        eprintln!("SLOTWISE_TEST_DATABASE_URL is not set: PostgreSQL is not measured");
+        return;
+    };
+    let runtime = Runtime::new().expect("tokio runtime");
+    let (schema, store) = runtime.block_on(postgres_store(&url));
+    let mut group = outcome_group(criterion, "record_outcome_postgres");
+
+    for writers in WRITERS {
+        group.bench_function(format!("{writers}_writers"), |bencher| {
+            bencher.iter_custom(|iterations| {
+                let count = usize::try_from(iterations).expect("iteration count fits usize");
+                runtime.block_on(time_outcomes(Arc::clone(&store), writers, count))
+            });
+        });
+    }
+    group.finish();
+
+    drop(store);
+    runtime.block_on(run_admin(&url, format!("DROP SCHEMA {schema} CASCADE")));
+}
+
+criterion_group!(benches, sqlite_throughput, postgres_throughput);
 criterion_main!(benches);

@@ -2,7 +2,8 @@
 //! post, which arm with which propensity, and the outcome reported for each decision) and of
 //! accounts' audience data ([`audience`]: stated heatmaps, post performance, exploratory slots).
 //!
-//! [`ExperimentStore`] is the contract a backend fulfils; [`SqliteStore`] is the embedded backend.
+//! [`ExperimentStore`] is the contract a backend fulfils; [`SqliteStore`] is the embedded backend
+//! (one process), [`PostgresStore`] the shared one (several replicas on one database).
 //! The store knows nothing of gRPC and nothing of bandit math: an experiment's configuration is
 //! opaque JSON, and the service rebuilds its posteriors by replaying
 //! [`ExperimentStore::load_history`].
@@ -16,6 +17,7 @@
 pub mod audience;
 mod error;
 mod model;
+mod postgres;
 mod sqlite;
 mod store;
 
@@ -32,6 +34,7 @@ pub use model::{
     ExperimentStatus, HistoryEvent, NewDecision, NewExperiment, NewOutcome, Outcome,
     OutcomeRecorded,
 };
+pub use postgres::{PostgresStore, PostgresStoreConfig};
 pub use sqlite::{DEFAULT_DATABASE_PATH, SqliteStore, SqliteStoreConfig};
 pub use store::{DEFAULT_PAGE_SIZE, ExperimentStore, MAX_PAGE_SIZE};
 

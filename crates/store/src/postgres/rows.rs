@@ -1,0 +1,140 @@
+//! Decoding of PostgreSQL rows into the store's model, and the timestamp encoding the schema uses
+//! (Unix epoch milliseconds, as in SQLite).
+//!
+//! Queries of experiments name their columns ([`experiment_columns`]): the configuration is a
+//! `JSON` column, which reads back as text only when cast.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use crate::StoreError;
+use crate::model::{Decision, Experiment, ExperimentStatus, Outcome};
+
+/// The columns [`experiment_from_row`] reads, as a literal for `concat!` in `SELECT` and
+/// `RETURNING` lists. The other tables are read with `*`.
+macro_rules! experiment_columns {
+    () => {
+        "tenant, experiment_id, seq, name, kind, config::text AS config, status, created_at, \
+         stopped_at, stopped_seq"
+    };
+}
+pub(super) use experiment_columns;
+
+/// The stored form of a timestamp.
+pub(super) fn to_millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+/// A timestamp as it reads back from the database: cut to whole milliseconds.
+pub(super) fn stored_time(time: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(to_millis(time)).unwrap_or(time)
+}
+
+pub(super) fn time_from_millis(millis: i64) -> Result<DateTime<Utc>, String> {
+    DateTime::from_timestamp_millis(millis)
+        .ok_or_else(|| format!("timestamp {millis} out of range"))
+}
+
+pub(super) fn experiment_from_row(row: &PgRow) -> Result<Experiment, StoreError> {
+    let tenant: String = row.try_get("tenant")?;
+    let experiment_id: String = row.try_get("experiment_id")?;
+    let corrupt = |detail: String| StoreError::CorruptRow {
+        table: "experiments",
+        key: format!("{tenant}/{experiment_id}"),
+        detail,
+    };
+
+    let status_text: String = row.try_get("status")?;
+    let status = ExperimentStatus::parse(&status_text)
+        .ok_or_else(|| corrupt(format!("unknown status {status_text:?}")))?;
+    let config_text: String = row.try_get("config")?;
+    let config = serde_json::from_str(&config_text)
+        .map_err(|error| corrupt(format!("config is not json: {error}")))?;
+    let created_at = time_from_millis(row.try_get("created_at")?).map_err(corrupt)?;
+    let stopped_at = match row.try_get::<Option<i64>, _>("stopped_at")? {
+        Some(millis) => Some(time_from_millis(millis).map_err(corrupt)?),
+        None => None,
+    };
+
+    Ok(Experiment {
+        seq: row.try_get("seq")?,
+        name: row.try_get("name")?,
+        kind: row.try_get("kind")?,
+        config,
+        status,
+        created_at,
+        stopped_at,
+        stopped_seq: row.try_get("stopped_seq")?,
+        tenant,
+        experiment_id,
+    })
+}
+
+pub(super) fn decision_from_row(row: &PgRow) -> Result<Decision, StoreError> {
+    let tenant: String = row.try_get("tenant")?;
+    let decision_id: String = row.try_get("decision_id")?;
+    let corrupt = |detail: String| StoreError::CorruptRow {
+        table: "decisions",
+        key: decision_id.clone(),
+        detail,
+    };
+
+    let arm_index = arm_index_from(row.try_get("arm_index")?).map_err(corrupt)?;
+    let decided_at = time_from_millis(row.try_get("decided_at")?).map_err(corrupt)?;
+
+    Ok(Decision {
+        experiment_id: row.try_get("experiment_id")?,
+        seq: row.try_get("seq")?,
+        arm_index,
+        propensity: row.try_get("propensity")?,
+        request_id: row.try_get("request_id")?,
+        decided_at,
+        tenant,
+        decision_id,
+    })
+}
+
+/// Decodes an outcome row joined with its decision's `arm_index`.
+pub(super) fn outcome_from_row(row: &PgRow) -> Result<Outcome, StoreError> {
+    let tenant: String = row.try_get("tenant")?;
+    let decision_id: String = row.try_get("decision_id")?;
+    let corrupt = |detail: String| StoreError::CorruptRow {
+        table: "outcomes",
+        key: decision_id.clone(),
+        detail,
+    };
+
+    let arm_index = arm_index_from(row.try_get("arm_index")?).map_err(corrupt)?;
+    let reported_at = time_from_millis(row.try_get("reported_at")?).map_err(corrupt)?;
+
+    Ok(Outcome {
+        experiment_id: row.try_get("experiment_id")?,
+        arm_index,
+        seq: row.try_get("seq")?,
+        reward: row.try_get("reward")?,
+        is_default: row.try_get("is_default")?,
+        reported_at,
+        tenant,
+        decision_id,
+    })
+}
+
+pub(super) fn arm_index_from(value: i64) -> Result<u32, String> {
+    u32::try_from(value).map_err(|_| format!("arm index {value} out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_time_drops_sub_millisecond_digits() {
+        let time = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+
+        let stored = stored_time(time);
+
+        assert_eq!(stored.timestamp_subsec_nanos(), 123_000_000);
+        assert_eq!(to_millis(stored), to_millis(time));
+    }
+}
