@@ -1,27 +1,35 @@
 //! The `slotwise` command: `serve` runs the gRPC server, `plan` solves a request file in process.
 
 mod calendar;
+mod config;
 mod export;
 
 use std::{
     fs,
     io::{self, IsTerminal, Write},
-    net::SocketAddr,
-    path::PathBuf,
+    process::ExitCode,
     sync::Arc,
     time::Duration,
 };
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use config::{LogFormat, ServeArgs, ServeConfig, StoreLocation};
 use slotwise_proto::v1::OptimizeScheduleRequest;
 use slotwise_server::{
-    ServeOptions,
+    Listeners,
     convert::{plan_request_from_proto, schedule_to_proto},
 };
-use slotwise_store::{SqliteStore, SqliteStoreConfig};
+use slotwise_store::{PostgresStore, PostgresStoreConfig, SqliteStore, SqliteStoreConfig, Store};
 use tokio::net::TcpListener;
+use tracing::info;
 use tracing_subscriber::EnvFilter;
+
+/// Exit code of a configuration that was refused, as for a bad command line.
+const BAD_CONFIG: u8 = 2;
+
+/// How long solves still running after the drain get before the process exits regardless.
+const BLOCKING_SHUTDOWN: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,70 +38,66 @@ use tracing_subscriber::EnvFilter;
     about = "Content-calendar optimisation engine"
 )]
 struct Cli {
-    /// Log format.
-    #[arg(
-        long,
-        global = true,
-        env = "SLOTWISE_LOG_FORMAT",
-        default_value = "human"
-    )]
-    log_format: LogFormat,
+    /// Log format [default: human].
+    #[arg(long, global = true, env = "SLOTWISE_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Human,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the gRPC server until SIGTERM or Ctrl-C.
-    Serve {
-        /// Address to listen on; port 0 picks a free port (the log says which).
-        #[arg(long, env = "SLOTWISE_LISTEN", default_value = "127.0.0.1:50051")]
-        listen: SocketAddr,
-        /// SQLite file of experiments; created with its directory when missing.
-        #[arg(long, env = "SLOTWISE_DATABASE", default_value = slotwise_store::DEFAULT_DATABASE_PATH)]
-        database: PathBuf,
-        /// Seconds in-flight calls get to finish after SIGTERM.
-        #[arg(long, env = "SLOTWISE_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
-        drain_timeout_secs: u64,
-    },
+    Serve(Box<ServeArgs>),
     /// Solve an OptimizeScheduleRequest written as proto3 JSON and print the calendar.
     Plan {
         /// The request, in canonical proto3 JSON.
-        request: PathBuf,
+        request: std::path::PathBuf,
         /// Write the OptimizeScheduleResponse as proto3 JSON to this file.
         #[arg(long)]
-        out: Option<PathBuf>,
+        out: Option<std::path::PathBuf>,
         #[command(flatten)]
         exports: export::ExportArgs,
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
 
     match cli.command {
-        Command::Serve {
-            listen,
-            database,
-            drain_timeout_secs,
-        } => {
-            let options = ServeOptions {
-                drain_timeout: Duration::from_secs(drain_timeout_secs),
-            };
-            serve(listen, database, options)
-        }
+        Command::Serve(args) => serve_command(&args, cli.log_format),
         Command::Plan {
             request,
             out,
             exports,
-        } => plan(&request, out.as_deref(), &exports),
+        } => {
+            init_tracing(cli.log_format.unwrap_or_default());
+            exit_code(plan(&request, out.as_deref(), &exports))
+        }
+    }
+}
+
+/// Checks the configuration (a refusal exits with [`BAD_CONFIG`]), then serves.
+fn serve_command(args: &ServeArgs, log_format: Option<LogFormat>) -> ExitCode {
+    let config = match config::load(args, log_format) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(BAD_CONFIG);
+        }
+    };
+
+    init_tracing(config.log_format);
+    exit_code(serve(config))
+}
+
+fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -109,28 +113,87 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
-fn serve(listen: SocketAddr, database: PathBuf, options: ServeOptions) -> anyhow::Result<()> {
+fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let store = SqliteStore::open(SqliteStoreConfig::at(&database))
-            .await
-            .with_context(|| format!("cannot open the store at {}", database.display()))?;
-        let store = Arc::new(store);
-        let listener = TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        let shutdown = shutdown_signal()?;
+    let served = runtime.block_on(serve_until_stopped(config));
+    // A solve whose call is gone runs to its time limit; the process does not wait for it.
+    runtime.shutdown_timeout(BLOCKING_SHUTDOWN);
+    served
+}
 
-        slotwise_server::serve(listener, store.clone(), options, shutdown).await?;
+async fn serve_until_stopped(config: ServeConfig) -> anyhow::Result<()> {
+    let store = OpenStore::open(&config.store).await?;
+    let listeners = bind(&config).await?;
+    let shutdown = shutdown_signal()?;
 
-        // Every acknowledged write is already committed; closing waits for the writer to finish.
-        if let Ok(store) = Arc::try_unwrap(store) {
-            store.close().await;
+    slotwise_server::serve(listeners, store.shared(), config.options, shutdown).await?;
+
+    store.close().await;
+    Ok(())
+}
+
+async fn bind(config: &ServeConfig) -> anyhow::Result<Listeners> {
+    let listen = config.listen;
+    let grpc = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let metrics = match config.metrics_listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {address}"))?,
+        ),
+        None => None,
+    };
+    Ok(Listeners { grpc, metrics })
+}
+
+/// The store the configuration names, kept typed so that it can be closed after the drain.
+enum OpenStore {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PostgresStore>),
+}
+
+impl OpenStore {
+    async fn open(location: &StoreLocation) -> anyhow::Result<Self> {
+        match location {
+            StoreLocation::Sqlite(path) => {
+                let store = SqliteStore::open(SqliteStoreConfig::at(path))
+                    .await
+                    .with_context(|| format!("cannot open the store at {}", path.display()))?;
+                Ok(Self::Sqlite(Arc::new(store)))
+            }
+            StoreLocation::Postgres(url) => {
+                let store = PostgresStore::connect(PostgresStoreConfig::new(url.clone()))
+                    .await
+                    .context("cannot connect to the PostgreSQL store of database_url")?;
+                Ok(Self::Postgres(Arc::new(store)))
+            }
         }
-        Ok(())
-    })
+    }
+
+    fn shared(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(store) => store.clone(),
+            Self::Postgres(store) => store.clone(),
+        }
+    }
+
+    /// Waits for queued writes and closes the connections. Every acknowledged write is already
+    /// committed; closing only makes the exit tidy.
+    async fn close(self) {
+        match self {
+            Self::Sqlite(store) => match Arc::try_unwrap(store) {
+                Ok(store) => store.close().await,
+                Err(_) => info!(
+                    "connections still open hold the store; it closes as the runtime drops them"
+                ),
+            },
+            Self::Postgres(store) => store.close().await,
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -31,6 +31,10 @@ pub enum ExportError {
     InvertedInterval { hour: usize, low: f64, high: f64 },
     #[error("evidence must be empty or have 168 labels, got {got}")]
     EvidenceCount { got: usize },
+    /// A month view of posts this far apart would be a picture of years (the planner's
+    /// horizons are at most 92 days).
+    #[error("the posts span {months} months, more than the {max} a month view draws")]
+    SpanTooLong { months: usize, max: usize },
     #[error("cannot write the csv: {0}")]
     Csv(#[from] csv::Error),
     #[error("cannot read the picture back as svg: {0}")]

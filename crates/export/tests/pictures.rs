@@ -145,6 +145,33 @@ fn an_empty_plan_still_draws() {
 }
 
 #[test]
+fn a_month_view_of_posts_years_apart_is_refused_not_drawn() {
+    let year = calendar(
+        chrono_tz::Europe::London,
+        vec![
+            post("2027-01-04T18:00:00Z", "tips"),
+            post("2027-12-20T18:00:00Z", "tips"),
+        ],
+    );
+    let years = calendar(
+        chrono_tz::Europe::London,
+        vec![
+            post("2027-01-04T18:00:00Z", "tips"),
+            post("2031-06-02T18:00:00Z", "tips"),
+        ],
+    );
+
+    assert!(month_svg(&year).is_ok(), "a year of posts is drawn");
+    assert!(matches!(
+        month_svg(&years),
+        Err(ExportError::SpanTooLong {
+            months: 54,
+            max: 13
+        })
+    ));
+}
+
+#[test]
 fn a_heatmap_of_the_wrong_shape_is_refused_naming_the_field() {
     let plan = london_fortnight();
 

@@ -9,12 +9,11 @@ use slotwise_proto::v1::{
     audience_service_server::AudienceService,
 };
 use slotwise_store::{
-    self as store, DEFAULT_TENANT, LearningMetric, NewAudienceActivity, NewPostPerformance,
-    PerformanceRecorded,
+    self as store, LearningMetric, NewAudienceActivity, NewPostPerformance, PerformanceRecorded,
 };
 use tonic::{Request, Response, Status};
-use tracing::instrument;
 
+use crate::auth::Tenant;
 use crate::convert::{timestamp, to_timestamp};
 use crate::error::{FieldError, ServiceError, respond};
 use crate::learning::{Learning, account_id};
@@ -37,6 +36,7 @@ impl AudienceApi {
 
     async fn put(
         &self,
+        tenant: &Tenant,
         request: PutAudienceActivityRequest,
     ) -> Result<AudienceActivity, ServiceError> {
         let activity = new_activity(&request)?;
@@ -44,15 +44,16 @@ impl AudienceApi {
         let stored = self
             .learning
             .store()
-            .put_audience_activity(DEFAULT_TENANT, activity)
+            .put_audience_activity(tenant.as_str(), activity)
             .await?;
         self.learning
-            .account_changed(DEFAULT_TENANT, &stored.account_id);
+            .account_changed(tenant.as_str(), &stored.account_id);
         Ok(activity_to_proto(&stored))
     }
 
     async fn get(
         &self,
+        tenant: &Tenant,
         request: GetAudienceActivityRequest,
     ) -> Result<AudienceActivity, ServiceError> {
         account_id("account_id", &request.account_id)?;
@@ -67,13 +68,14 @@ impl AudienceApi {
         let stored = self
             .learning
             .store()
-            .get_audience_activity(DEFAULT_TENANT, &request.account_id, version)
+            .get_audience_activity(tenant.as_str(), &request.account_id, version)
             .await?;
         Ok(activity_to_proto(&stored))
     }
 
     async fn report(
         &self,
+        tenant: &Tenant,
         request: ReportPostPerformanceRequest,
     ) -> Result<ReportPostPerformanceResponse, ServiceError> {
         let performance = new_performance(&request)?;
@@ -81,12 +83,12 @@ impl AudienceApi {
         let recorded = self
             .learning
             .store()
-            .record_post_performance(DEFAULT_TENANT, performance)
+            .record_post_performance(tenant.as_str(), performance)
             .await?;
         let response = match recorded {
             PerformanceRecorded::Inserted { account_posts } => {
                 self.learning
-                    .account_changed(DEFAULT_TENANT, &request.account_id);
+                    .account_changed(tenant.as_str(), &request.account_id);
                 ReportPostPerformanceResponse {
                     already_recorded: false,
                     account_posts,
@@ -103,7 +105,11 @@ impl AudienceApi {
     }
 }
 
-fn new_activity(request: &PutAudienceActivityRequest) -> Result<NewAudienceActivity, FieldError> {
+/// Checks a PutAudienceActivityRequest and turns it into the activity to store. Public for the
+/// fuzz targets (crates/fuzz), which feed it arbitrary requests.
+pub fn new_activity(
+    request: &PutAudienceActivityRequest,
+) -> Result<NewAudienceActivity, FieldError> {
     check_id("account_id", &request.account_id)?;
     request.time_zone.parse::<Tz>().map_err(|_| {
         FieldError::new(
@@ -154,7 +160,9 @@ fn metric_to_proto(metric: LearningMetric) -> v1::LearningMetric {
     }
 }
 
-fn new_performance(
+/// Checks a ReportPostPerformanceRequest and turns it into the performance to store. Public for
+/// the fuzz targets (crates/fuzz).
+pub fn new_performance(
     request: &ReportPostPerformanceRequest,
 ) -> Result<NewPostPerformance, FieldError> {
     check_id("account_id", &request.account_id)?;
@@ -215,30 +223,27 @@ fn activity_to_proto(activity: &store::AudienceActivity) -> AudienceActivity {
 
 #[tonic::async_trait]
 impl AudienceService for AudienceApi {
-    #[instrument(name = "PutAudienceActivity", skip_all)]
     async fn put_audience_activity(
         &self,
         request: Request<PutAudienceActivityRequest>,
     ) -> Result<Response<AudienceActivity>, Status> {
-        respond("PutAudienceActivity", self.put(request.into_inner()).await)
+        let tenant = Tenant::of(&request);
+        respond(self.put(&tenant, request.into_inner()).await)
     }
 
-    #[instrument(name = "GetAudienceActivity", skip_all)]
     async fn get_audience_activity(
         &self,
         request: Request<GetAudienceActivityRequest>,
     ) -> Result<Response<AudienceActivity>, Status> {
-        respond("GetAudienceActivity", self.get(request.into_inner()).await)
+        let tenant = Tenant::of(&request);
+        respond(self.get(&tenant, request.into_inner()).await)
     }
 
-    #[instrument(name = "ReportPostPerformance", skip_all)]
     async fn report_post_performance(
         &self,
         request: Request<ReportPostPerformanceRequest>,
     ) -> Result<Response<ReportPostPerformanceResponse>, Status> {
-        respond(
-            "ReportPostPerformance",
-            self.report(request.into_inner()).await,
-        )
+        let tenant = Tenant::of(&request);
+        respond(self.report(&tenant, request.into_inner()).await)
     }
 }

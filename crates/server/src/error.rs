@@ -6,7 +6,6 @@ use slotwise_slots::SlotsError;
 use slotwise_store::StoreError;
 use thiserror::Error;
 use tonic::{Code, Response, Status};
-use tracing::{debug, warn};
 
 /// A request field the wire format itself got wrong, named by its path.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -58,11 +57,35 @@ pub enum ServiceError {
     /// A fault of the server, not of the request.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The call sent no `authorization` header.
+    #[error("the call has no api key: send the header \"authorization: Bearer <key>\"")]
+    MissingApiKey,
+    /// The `authorization` header is not `Bearer <key>`.
+    #[error("the authorization header must be \"Bearer <key>\"")]
+    MalformedAuthorization,
+    /// No configured key matches.
+    #[error("the api key is not valid")]
+    InvalidApiKey,
+    /// The server drains before it stops: it takes no new call.
+    #[error("the server is shutting down; retry on another instance")]
+    ShuttingDown,
+    /// The client's deadline passed before the answer was ready.
+    #[error("the call's deadline passed before its answer was ready")]
+    DeadlinePassed,
+    /// Too little of the client's deadline is left to solve anything.
+    #[error("the call's deadline leaves {left_ms} ms, too little to solve")]
+    DeadlineTooShort { left_ms: u64 },
+    /// Every solve worker is running a solve.
+    #[error("all {workers} solve workers are busy; retry later")]
+    SolveWorkersBusy { workers: usize },
 }
+
+/// Longest status message sent: it travels in a header, whose size HTTP/2 peers cap.
+const MAX_STATUS_MESSAGE: usize = 1024;
 
 impl From<ServiceError> for Status {
     fn from(error: ServiceError) -> Self {
-        let message = error.to_string();
+        let message = shortened(error.to_string());
         let code = match &error {
             ServiceError::Field(_) => Code::InvalidArgument,
             ServiceError::Plan(plan_error) => plan_error_code(plan_error),
@@ -70,9 +93,31 @@ impl From<ServiceError> for Status {
             ServiceError::Slots(slots_error) => slots_error_code(slots_error),
             ServiceError::Export(export_error) => export_error_code(export_error),
             ServiceError::SolveTask(_) | ServiceError::Internal(_) => Code::Internal,
+            ServiceError::MissingApiKey
+            | ServiceError::MalformedAuthorization
+            | ServiceError::InvalidApiKey => Code::Unauthenticated,
+            ServiceError::ShuttingDown => Code::Unavailable,
+            ServiceError::DeadlinePassed | ServiceError::DeadlineTooShort { .. } => {
+                Code::DeadlineExceeded
+            }
+            ServiceError::SolveWorkersBusy { .. } => Code::ResourceExhausted,
         };
         Status::new(code, message)
     }
+}
+
+/// `message` cut to [`MAX_STATUS_MESSAGE`] bytes at a character boundary, marked with "...".
+fn shortened(mut message: String) -> String {
+    if message.len() <= MAX_STATUS_MESSAGE {
+        return message;
+    }
+    let mut end = MAX_STATUS_MESSAGE - 3;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message.truncate(end);
+    message.push_str("...");
+    message
 }
 
 fn plan_error_code(error: &PlanError) -> Code {
@@ -80,7 +125,7 @@ fn plan_error_code(error: &PlanError) -> Code {
         PlanError::InvalidArgument { .. } => Code::InvalidArgument,
         PlanError::BackendUnavailable(_) => Code::FailedPrecondition,
         PlanError::TimeLimitWithoutSolution { .. } => Code::DeadlineExceeded,
-        PlanError::Solver(_) => Code::Internal,
+        PlanError::SolverBreakdown(_) | PlanError::Solver(_) => Code::Internal,
     }
 }
 
@@ -113,7 +158,8 @@ fn export_error_code(error: &ExportError) -> Code {
         | ExportError::NotFinite { .. }
         | ExportError::Negative { .. }
         | ExportError::InvertedInterval { .. }
-        | ExportError::EvidenceCount { .. } => Code::InvalidArgument,
+        | ExportError::EvidenceCount { .. }
+        | ExportError::SpanTooLong { .. } => Code::InvalidArgument,
         ExportError::Csv(_)
         | ExportError::Svg(_)
         | ExportError::PixmapSize { .. }
@@ -130,22 +176,48 @@ fn slots_error_code(error: &SlotsError) -> Code {
     }
 }
 
-/// The answer of a call, its error mapped to a status and logged by who is at fault: faults of
-/// the server loudly, refusals of a bad request quietly.
-pub(crate) fn respond<T>(
-    method: &'static str,
-    result: Result<T, ServiceError>,
-) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(|error| {
-        let status = Status::from(error);
-        if matches!(
-            status.code(),
-            tonic::Code::Internal | tonic::Code::Unavailable
-        ) {
-            warn!(method, code = ?status.code(), message = status.message(), "call failed");
-        } else {
-            debug!(method, code = ?status.code(), message = status.message(), "call refused");
-        }
-        status
-    })
+/// The answer of a call, its error mapped to a status. The gate logs every call with its code,
+/// so nothing is logged here.
+pub(crate) fn respond<T>(result: Result<T, ServiceError>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
+}
+
+/// The canonical name of a status code, as logs and metrics label it.
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut_to_fit_a_header() {
+        let id = "é".repeat(4000);
+        let status = Status::from(ServiceError::Store(StoreError::ExperimentNotFound {
+            experiment_id: id,
+        }));
+        assert_eq!(status.code(), Code::NotFound);
+        assert!(status.message().len() <= MAX_STATUS_MESSAGE);
+        assert!(status.message().starts_with("experiment éé"));
+        assert!(status.message().ends_with("..."));
+    }
 }

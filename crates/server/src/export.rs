@@ -1,8 +1,6 @@
 //! `slotwise.v1.ExportService`: turns a solved schedule into calendar files and pictures,
 //! through the export library.
 
-use std::time::Instant;
-
 use chrono::{TimeDelta, Utc};
 use chrono_tz::Tz;
 use slotwise_export::{
@@ -11,49 +9,49 @@ use slotwise_export::{
 };
 use slotwise_proto::v1::{self, ExportFormat, export_service_server::ExportService};
 use tonic::{Request, Response, Status};
-use tracing::{info, instrument, warn};
 
 use crate::{
     convert::timestamp,
-    error::{FieldError, ServiceError},
+    error::{FieldError, ServiceError, respond},
+    limits::Limits,
 };
 
 /// Renders on tokio's blocking pool: rasterising a PNG takes tens of milliseconds of CPU,
 /// which must not stall the async workers that answer health checks and other calls.
 #[derive(Debug, Clone, Default)]
-pub struct ExportApi {}
+pub struct ExportApi {
+    limits: Limits,
+}
 
 impl ExportApi {
+    /// An exporter with the default limits.
     pub fn new() -> Self {
-        Self {}
+        Self::with_limits(Limits::default())
+    }
+
+    /// An exporter that refuses schedules of more than `limits.max_slots` posts.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self { limits }
     }
 }
 
 #[tonic::async_trait]
 impl ExportService for ExportApi {
-    #[instrument(name = "ExportSchedule", skip_all)]
     async fn export_schedule(
         &self,
         request: Request<v1::ExportScheduleRequest>,
     ) -> Result<Response<v1::ExportScheduleResponse>, Status> {
-        let started = Instant::now();
         let request = request.into_inner();
-        let calendar_id = request.calendar_id.clone();
-        let result = export_schedule(request).await;
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-
-        match result {
-            Ok(response) => {
-                info!(calendar_id, elapsed_ms, "schedule exported");
-                Ok(Response::new(response))
-            }
-            Err(error) => {
-                let status = Status::from(error);
-                warn!(code = ?status.code(), message = status.message(), elapsed_ms,
-                    "export refused");
-                Err(status)
-            }
+        let posts = request
+            .schedule
+            .as_ref()
+            .map_or(0, |schedule| schedule.posts.len());
+        let max_slots = self.limits.max_slots;
+        if let Err(error) = Limits::check_count("schedule.posts", posts, "max_slots", max_slots) {
+            return respond(Err(error.into()));
         }
+
+        respond(export_schedule(request).await)
     }
 }
 
@@ -165,6 +163,7 @@ pub fn calendar_from_proto(request: &v1::ExportScheduleRequest) -> Result<Calend
 
 fn calendar_post(post: &v1::PlannedPost) -> Result<CalendarPost, FieldError> {
     let score = post.score.unwrap_or_default();
+    check_score(&score)?;
     Ok(CalendarPost {
         start_time: timestamp("start_time", post.start_time.as_ref())?,
         pillar_id: post.pillar_id.clone(),
@@ -190,12 +189,30 @@ fn calendar_post(post: &v1::PlannedPost) -> Result<CalendarPost, FieldError> {
     })
 }
 
+/// A score is shown in every calendar event; NaN or an infinity would be shown as such.
+fn check_score(score: &v1::Score) -> Result<(), FieldError> {
+    let parts = [
+        ("score.total", score.total),
+        ("score.heatmap_value", score.heatmap_value),
+        ("score.pillar_weight", score.pillar_weight),
+        ("score.format_multiplier", score.format_multiplier),
+    ];
+    match parts.iter().find(|(_, value)| !value.is_finite()) {
+        Some((field, value)) => Err(FieldError::new(
+            *field,
+            format!("must be finite, got {value}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn non_empty(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
-/// Events of `event_minutes`, zero meaning the default, exported now.
-fn ics_options(event_minutes: u32) -> Result<IcsOptions, FieldError> {
+/// Events of `event_minutes`, zero meaning the default, exported now. Public for the fuzz
+/// targets (crates/fuzz).
+pub fn ics_options(event_minutes: u32) -> Result<IcsOptions, FieldError> {
     const MINUTES_A_DAY: u32 = 24 * 60;
     let minutes = match event_minutes {
         0 => DEFAULT_EVENT_MINUTES,

@@ -12,6 +12,9 @@
 //! A read that raced a write (it read the store before the write and finished after it) does not
 //! keep what it built, because the account's write epoch moved in between.
 //!
+//! Every lookup is counted, hit or miss, by cache (`state`, `posterior`, `answer`) in
+//! [`crate::metrics`].
+//!
 //! Posteriors and answers also expire after [`FIT_TTL`]: old evidence decays with time, so a
 //! fit is refreshed even when nothing new arrives. This holds for one process; several
 //! replicas need invalidation across processes (a short TTL or notifications), which the
@@ -29,6 +32,7 @@ use slotwise_slots::{FitInput, PostEvidence, Posterior, Prior, PriorConfig};
 use slotwise_store::{AudienceActivity, AudienceStore, LearningMetric, PostPerformance};
 
 use crate::error::{FieldError, ServiceError};
+use crate::metrics;
 
 /// How long a fitted posterior (and an answer from it) is served before it is fitted again.
 pub const FIT_TTL: Duration = Duration::from_secs(10 * 60);
@@ -116,7 +120,9 @@ impl Learning {
         account_id: &str,
     ) -> Result<Arc<AccountState>, ServiceError> {
         let key = (tenant.to_owned(), account_id.to_owned());
-        if let Some(state) = self.inner.states.get(&key) {
+        let cached = self.inner.states.get(&key);
+        metrics::cache_lookup("state", cached.is_some());
+        if let Some(state) = cached {
             return Ok(state);
         }
 
@@ -149,7 +155,9 @@ impl Learning {
         now: DateTime<Utc>,
     ) -> Result<Arc<Posterior>, ServiceError> {
         let key = (state.generation, format_id.map(str::to_owned));
-        if let Some(posterior) = self.inner.posteriors.get(&key) {
+        let cached = self.inner.posteriors.get(&key);
+        metrics::cache_lookup("posterior", cached.is_some());
+        if let Some(posterior) = cached {
             return Ok(posterior);
         }
 
@@ -170,9 +178,12 @@ impl Learning {
         state: &AccountState,
         request_bytes: &[u8],
     ) -> Option<Arc<Vec<u8>>> {
-        self.inner
+        let cached = self
+            .inner
             .answers
-            .get(&(state.generation, request_bytes.to_vec()))
+            .get(&(state.generation, request_bytes.to_vec()));
+        metrics::cache_lookup("answer", cached.is_some());
+        cached
     }
 
     pub fn keep_answer(&self, state: &AccountState, request_bytes: Vec<u8>, answer: Vec<u8>) {
@@ -233,10 +244,18 @@ fn evidence(post: &PostPerformance, metric: LearningMetric) -> PostEvidence {
     }
 }
 
-/// The account id field of a request, required.
+/// Longest id (account, post, experiment, decision) a request may name. Ids come back in
+/// error messages, which travel in a header.
+pub const MAX_ID_LENGTH: usize = 256;
+
+/// The account id field of a request: required, and at most [`MAX_ID_LENGTH`] bytes.
 pub fn account_id(field: &str, value: &str) -> Result<(), FieldError> {
     if value.is_empty() {
         return Err(FieldError::new(field, "is required"));
+    }
+    if value.len() > MAX_ID_LENGTH {
+        let message = format!("must be at most {MAX_ID_LENGTH} bytes long");
+        return Err(FieldError::new(field, message));
     }
     Ok(())
 }

@@ -44,7 +44,14 @@ pub fn month_svg(calendar: &Calendar) -> Result<String, ExportError> {
         content = content.add(text(LEFT, top + 24.0, 13.0, "No posts in this plan."));
         top += 48.0;
     }
-    for month in months(&days) {
+    let months = months(&days);
+    if months.len() > MAX_MONTHS {
+        return Err(ExportError::SpanTooLong {
+            months: months.len(),
+            max: MAX_MONTHS,
+        });
+    }
+    for month in months {
         let (block, height) = month_block(calendar, &days, month, top);
         content = content.add(block);
         top += height;
@@ -61,6 +68,10 @@ fn posts_by_local_day(calendar: &Calendar) -> DayPosts<'_> {
     }
     days
 }
+
+/// Most months one month view draws: a year and a month, far beyond a plan's 92-day horizon,
+/// so that a schedule with posts years apart is refused instead of drawn for seconds.
+pub const MAX_MONTHS: usize = 13;
 
 /// The first day of every month from the first post's to the last post's.
 fn months(days: &DayPosts<'_>) -> Vec<NaiveDate> {

@@ -26,16 +26,20 @@ use slotwise_proto::v1::{
     experiment_service_server::ExperimentService,
 };
 use slotwise_store::{
-    self as store, DEFAULT_TENANT, DecisionRecorded, ExperimentStore, HistoryEvent, NewDecision,
-    NewExperiment, NewOutcome, OutcomeRecorded, StoreError,
+    self as store, DecisionRecorded, ExperimentStore, HistoryEvent, NewDecision, NewExperiment,
+    NewOutcome, OutcomeRecorded, StoreError,
 };
 use tonic::{Request, Response, Status};
-use tracing::{debug, instrument};
+use tracing::debug;
 
+use crate::auth::Tenant;
 use crate::error::{FieldError, ServiceError, respond};
+use crate::limits::Limits;
+use crate::metrics;
 use convert::{StoredConfig, config_from_create, experiment_to_proto, kind_name, unix_seconds};
 
-/// The most outcomes one ReportOutcomes call may carry.
+/// The most outcomes one ReportOutcomes call may carry, unless `limits.max_outcomes_per_batch`
+/// says otherwise.
 pub const MAX_OUTCOMES_PER_BATCH: usize = 10_000;
 
 /// One experiment as the service holds it between calls.
@@ -53,13 +57,20 @@ type Shared<T> = Arc<Mutex<T>>;
 pub struct ExperimentsApi {
     store: Arc<dyn ExperimentStore>,
     live: Shared<HashMap<(String, String), Shared<LiveExperiment>>>,
+    limits: Limits,
 }
 
 impl ExperimentsApi {
+    /// Experiments of `store`, with the default limits.
     pub fn new(store: Arc<dyn ExperimentStore>) -> Self {
+        Self::with_limits(store, Limits::default())
+    }
+
+    pub fn with_limits(store: Arc<dyn ExperimentStore>, limits: Limits) -> Self {
         Self {
             store,
             live: Arc::default(),
+            limits,
         }
     }
 
@@ -82,8 +93,11 @@ impl ExperimentsApi {
 
     async fn create(
         &self,
+        tenant: &Tenant,
         request: CreateExperimentRequest,
     ) -> Result<v1::Experiment, ServiceError> {
+        let max_arms = self.limits.max_arms;
+        Limits::check_count("arms", request.arms.len(), "max_arms", max_arms)?;
         let config = config_from_create(&request)?;
         let bandit = Experiment::new(config.bandit.clone()).map_err(internal)?;
         let new_experiment = NewExperiment {
@@ -95,7 +109,7 @@ impl ExperimentsApi {
 
         let record = self
             .store
-            .create_experiment(DEFAULT_TENANT, new_experiment)
+            .create_experiment(tenant.as_str(), new_experiment)
             .await?;
         let live = LiveExperiment {
             record,
@@ -103,23 +117,28 @@ impl ExperimentsApi {
             bandit,
         };
         let message = live.to_proto();
-        let key = (DEFAULT_TENANT.to_owned(), live.record.experiment_id.clone());
+        let key = (tenant.to_string(), live.record.experiment_id.clone());
         lock(&self.live).insert(key, Arc::new(Mutex::new(live)));
         Ok(message)
     }
 
-    async fn get(&self, experiment_id: &str) -> Result<v1::Experiment, ServiceError> {
+    async fn get(
+        &self,
+        tenant: &Tenant,
+        experiment_id: &str,
+    ) -> Result<v1::Experiment, ServiceError> {
         required("experiment_id", experiment_id)?;
-        self.close_expired_decisions(DEFAULT_TENANT, experiment_id)
+        self.close_expired_decisions(tenant.as_str(), experiment_id)
             .await?;
 
-        let live = self.live(DEFAULT_TENANT, experiment_id).await?;
+        let live = self.live(tenant.as_str(), experiment_id).await?;
         let message = lock(&live).to_proto();
         Ok(message)
     }
 
     async fn list(
         &self,
+        tenant: &Tenant,
         request: ListExperimentsRequest,
     ) -> Result<ListExperimentsResponse, ServiceError> {
         let page_size = match request.page_size {
@@ -129,12 +148,12 @@ impl ExperimentsApi {
         let token = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
         let page = self
             .store
-            .list_experiments(DEFAULT_TENANT, page_size, token)
+            .list_experiments(tenant.as_str(), page_size, token)
             .await?;
 
         let mut experiments = Vec::with_capacity(page.experiments.len());
         for record in page.experiments {
-            let live = self.live(DEFAULT_TENANT, &record.experiment_id).await?;
+            let live = self.live(tenant.as_str(), &record.experiment_id).await?;
             experiments.push(lock(&live).to_proto());
         }
         Ok(ListExperimentsResponse {
@@ -143,9 +162,16 @@ impl ExperimentsApi {
         })
     }
 
-    async fn choose(&self, request: ChooseArmRequest) -> Result<ChooseArmResponse, ServiceError> {
+    async fn choose(
+        &self,
+        tenant: &Tenant,
+        request: ChooseArmRequest,
+    ) -> Result<ChooseArmResponse, ServiceError> {
         required("experiment_id", &request.experiment_id)?;
-        let live = self.live(DEFAULT_TENANT, &request.experiment_id).await?;
+        if !request.request_id.is_empty() {
+            required("request_id", &request.request_id)?;
+        }
+        let live = self.live(tenant.as_str(), &request.experiment_id).await?;
 
         // Choosing does not change the state; the decision is applied once it is durable.
         let (decision, stopped) = {
@@ -164,7 +190,7 @@ impl ExperimentsApi {
         };
         let recorded = self
             .store
-            .record_decision(DEFAULT_TENANT, new_decision)
+            .record_decision(tenant.as_str(), new_decision)
             .await?;
 
         let mut live = lock(&live);
@@ -172,6 +198,7 @@ impl ExperimentsApi {
             live.bandit
                 .record_decision(decision.arm_index as usize)
                 .map_err(internal)?;
+            metrics::bandit_decision(&live.record.kind);
         }
         let decision = recorded.decision();
         Ok(ChooseArmResponse {
@@ -182,10 +209,14 @@ impl ExperimentsApi {
         })
     }
 
-    async fn report(&self, request: ReportOutcomeRequest) -> Result<bool, ServiceError> {
-        let outcome = self.checked_outcome(&request).await?;
-        let recorded = self.store.record_outcome(DEFAULT_TENANT, outcome).await?;
-        self.learn(DEFAULT_TENANT, &recorded).await?;
+    async fn report(
+        &self,
+        tenant: &Tenant,
+        request: ReportOutcomeRequest,
+    ) -> Result<bool, ServiceError> {
+        let outcome = self.checked_outcome(tenant, &request).await?;
+        let recorded = self.store.record_outcome(tenant.as_str(), outcome).await?;
+        self.learn(tenant.as_str(), &recorded).await?;
         Ok(matches!(recorded, OutcomeRecorded::Inserted(_)))
     }
 
@@ -193,17 +224,21 @@ impl ExperimentsApi {
     /// and each outcome gets its own result.
     async fn report_many(
         &self,
+        tenant: &Tenant,
         request: ReportOutcomesRequest,
     ) -> Result<ReportOutcomesResponse, ServiceError> {
-        if request.outcomes.len() > MAX_OUTCOMES_PER_BATCH {
-            let message = format!("must hold at most {MAX_OUTCOMES_PER_BATCH} outcomes");
-            return Err(FieldError::new("outcomes", message).into());
-        }
+        let max = self.limits.max_outcomes_per_batch;
+        Limits::check_count(
+            "outcomes",
+            request.outcomes.len(),
+            "max_outcomes_per_batch",
+            max,
+        )?;
 
         let mut results = vec![None; request.outcomes.len()];
         let mut valid = Vec::new();
         for (index, outcome) in request.outcomes.iter().enumerate() {
-            match self.checked_outcome(outcome).await {
+            match self.checked_outcome(tenant, outcome).await {
                 Ok(checked) => valid.push((index, checked)),
                 Err(error) => {
                     let error = match error {
@@ -218,11 +253,14 @@ impl ExperimentsApi {
         }
 
         let (indices, outcomes): (Vec<_>, Vec<_>) = valid.into_iter().unzip();
-        let recorded = self.store.record_outcomes(DEFAULT_TENANT, outcomes).await?;
+        let recorded = self
+            .store
+            .record_outcomes(tenant.as_str(), outcomes)
+            .await?;
         for (index, result) in indices.into_iter().zip(recorded) {
             let result = match result {
                 Ok(recorded) => self
-                    .learn(DEFAULT_TENANT, &recorded)
+                    .learn(tenant.as_str(), &recorded)
                     .await
                     .map(|()| matches!(recorded, OutcomeRecorded::Inserted(_))),
                 Err(error) => Err(error.into()),
@@ -237,6 +275,7 @@ impl ExperimentsApi {
     /// Checks one reported outcome against its decision's experiment before anything is stored.
     async fn checked_outcome(
         &self,
+        tenant: &Tenant,
         request: &ReportOutcomeRequest,
     ) -> Result<NewOutcome, ServiceError> {
         required("decision_id", &request.decision_id)?;
@@ -250,9 +289,9 @@ impl ExperimentsApi {
 
         let decision = self
             .store
-            .get_decision(DEFAULT_TENANT, &request.decision_id)
+            .get_decision(tenant.as_str(), &request.decision_id)
             .await?;
-        let live = self.live(DEFAULT_TENANT, &decision.experiment_id).await?;
+        let live = self.live(tenant.as_str(), &decision.experiment_id).await?;
         lock(&live)
             .config
             .bandit
@@ -284,12 +323,16 @@ impl ExperimentsApi {
             .map_err(internal)
     }
 
-    async fn stop(&self, experiment_id: &str) -> Result<v1::Experiment, ServiceError> {
+    async fn stop(
+        &self,
+        tenant: &Tenant,
+        experiment_id: &str,
+    ) -> Result<v1::Experiment, ServiceError> {
         required("experiment_id", experiment_id)?;
-        let live = self.live(DEFAULT_TENANT, experiment_id).await?;
+        let live = self.live(tenant.as_str(), experiment_id).await?;
         let record = self
             .store
-            .stop_experiment(DEFAULT_TENANT, experiment_id, Utc::now())
+            .stop_experiment(tenant.as_str(), experiment_id, Utc::now())
             .await?;
 
         let mut live = lock(&live);
@@ -342,7 +385,10 @@ impl ExperimentsApi {
         let count = outcomes.len();
         for result in self.store.record_outcomes(tenant, outcomes).await? {
             match result {
-                Ok(recorded) => self.learn(tenant, &recorded).await?,
+                Ok(recorded) => {
+                    self.learn(tenant, &recorded).await?;
+                    metrics::bandit_outcome("defaulted");
+                }
                 // An outcome reported between the query and now wins; nothing is lost.
                 Err(StoreError::OutcomeConflict { .. }) => {}
                 Err(error) => return Err(error.into()),
@@ -435,12 +481,9 @@ fn outcome_result(result: Result<bool, ServiceError>) -> v1::OutcomeResult {
     }
 }
 
+/// A required id: not empty, and short enough to come back in an error message.
 fn required(field: &str, value: &str) -> Result<(), FieldError> {
-    if value.is_empty() {
-        Err(FieldError::new(field, "is required"))
-    } else {
-        Ok(())
-    }
+    crate::learning::account_id(field, value)
 }
 
 fn internal(error: impl std::fmt::Display) -> ServiceError {
@@ -455,72 +498,87 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 #[tonic::async_trait]
 impl ExperimentService for ExperimentsApi {
-    #[instrument(name = "CreateExperiment", skip_all)]
     async fn create_experiment(
         &self,
         request: Request<CreateExperimentRequest>,
     ) -> Result<Response<v1::Experiment>, Status> {
-        respond("CreateExperiment", self.create(request.into_inner()).await)
+        let tenant = Tenant::of(&request);
+        respond(self.create(&tenant, request.into_inner()).await)
     }
 
-    #[instrument(name = "GetExperiment", skip_all)]
     async fn get_experiment(
         &self,
         request: Request<GetExperimentRequest>,
     ) -> Result<Response<v1::Experiment>, Status> {
-        respond(
-            "GetExperiment",
-            self.get(&request.into_inner().experiment_id).await,
-        )
+        let tenant = Tenant::of(&request);
+        respond(self.get(&tenant, &request.into_inner().experiment_id).await)
     }
 
-    #[instrument(name = "ListExperiments", skip_all)]
     async fn list_experiments(
         &self,
         request: Request<ListExperimentsRequest>,
     ) -> Result<Response<ListExperimentsResponse>, Status> {
-        respond("ListExperiments", self.list(request.into_inner()).await)
+        let tenant = Tenant::of(&request);
+        respond(self.list(&tenant, request.into_inner()).await)
     }
 
-    #[instrument(name = "ChooseArm", skip_all)]
     async fn choose_arm(
         &self,
         request: Request<ChooseArmRequest>,
     ) -> Result<Response<ChooseArmResponse>, Status> {
-        respond("ChooseArm", self.choose(request.into_inner()).await)
+        let tenant = Tenant::of(&request);
+        respond(self.choose(&tenant, request.into_inner()).await)
     }
 
-    #[instrument(name = "ReportOutcome", skip_all)]
     async fn report_outcome(
         &self,
         request: Request<ReportOutcomeRequest>,
     ) -> Result<Response<ReportOutcomeResponse>, Status> {
-        let result = self.report(request.into_inner()).await;
-        respond(
-            "ReportOutcome",
-            result.map(|recorded| ReportOutcomeResponse { recorded }),
-        )
+        let tenant = Tenant::of(&request);
+        let result = self.report(&tenant, request.into_inner()).await;
+        metrics::bandit_outcome(outcome_label(&result));
+        respond(result.map(|recorded| ReportOutcomeResponse { recorded }))
     }
 
-    #[instrument(name = "ReportOutcomes", skip_all)]
     async fn report_outcomes(
         &self,
         request: Request<ReportOutcomesRequest>,
     ) -> Result<Response<ReportOutcomesResponse>, Status> {
-        respond(
-            "ReportOutcomes",
-            self.report_many(request.into_inner()).await,
-        )
+        let tenant = Tenant::of(&request);
+        let result = self.report_many(&tenant, request.into_inner()).await;
+        if let Ok(response) = &result {
+            for outcome in &response.results {
+                metrics::bandit_outcome(batch_outcome_label(outcome));
+            }
+        }
+        respond(result)
     }
 
-    #[instrument(name = "StopExperiment", skip_all)]
     async fn stop_experiment(
         &self,
         request: Request<StopExperimentRequest>,
     ) -> Result<Response<v1::Experiment>, Status> {
+        let tenant = Tenant::of(&request);
         respond(
-            "StopExperiment",
-            self.stop(&request.into_inner().experiment_id).await,
+            self.stop(&tenant, &request.into_inner().experiment_id)
+                .await,
         )
+    }
+}
+
+/// How a reported outcome is counted in the metrics.
+fn outcome_label(result: &Result<bool, ServiceError>) -> &'static str {
+    match result {
+        Ok(true) => "recorded",
+        Ok(false) => "already_recorded",
+        Err(_) => "refused",
+    }
+}
+
+fn batch_outcome_label(result: &v1::OutcomeResult) -> &'static str {
+    match (result.code == tonic::Code::Ok as i32, result.recorded) {
+        (true, true) => "recorded",
+        (true, false) => "already_recorded",
+        (false, _) => "refused",
     }
 }
