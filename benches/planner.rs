@@ -130,7 +130,16 @@ fn naive_baseline(c: &mut Criterion) {
         let started = std::time::Instant::now();
         let outcome = match naive::solve(&case.request, gap) {
             Ok(outcome) => outcome,
-            Err(error) => panic!("{}: naive baseline failed: {error}", case.name),
+            // The baseline is allowed to fail: that it finds nothing within its time limit is
+            // the comparison.
+            Err(error) => {
+                eprintln!(
+                    "naive-highs/{}: no schedule after {:.1} s: {error}",
+                    case.name,
+                    started.elapsed().as_secs_f64()
+                );
+                continue;
+            }
         };
         let first_run = started.elapsed();
         let planned = verified(&case);
