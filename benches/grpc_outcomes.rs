@@ -1,9 +1,11 @@
-//! Durable ReportOutcome throughput through gRPC: a real `slotwise serve` process on loopback,
-//! a fresh SQLite file, and many concurrent tonic clients on the same machine.
+//! Durable ReportOutcome throughput through gRPC: real `slotwise serve` processes on loopback
+//! and many concurrent tonic clients on the same machine, over a fresh SQLite file and, when
+//! `SLOTWISE_BENCH_DATABASE_URL` names a PostgreSQL database, over one and over two replicas
+//! sharing it (a fresh schema each; the clients' connections alternate between replicas).
 //!
 //! Run with `cargo bench --bench grpc_outcomes`; it prints one line per scenario. Every
-//! outcome counted here was acknowledged by the server, which acknowledges only committed
-//! writes.
+//! outcome counted here was acknowledged by a server, which acknowledges only committed
+//! writes, and every replica counts all of them at the end.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
@@ -18,6 +20,7 @@ use slotwise_proto::v1::{
     PolicyKind, ReportOutcomeRequest, ReportOutcomesRequest, RewardModel,
     experiment_service_client::ExperimentServiceClient,
 };
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use tonic::transport::Channel;
 
 const DECISIONS: usize = 40_000;
@@ -26,7 +29,6 @@ const CALLS_IN_FLIGHT: usize = 128;
 
 struct Server {
     child: Child,
-    _data: tempfile::TempDir,
     endpoint: String,
 }
 
@@ -37,11 +39,23 @@ impl Drop for Server {
     }
 }
 
-fn start_server() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slotwise"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-        .arg(data.path().join("slotwise.db"))
+/// Where the servers of a scenario keep their state.
+enum Backing {
+    Sqlite(tempfile::TempDir),
+    /// A database URL whose connections use a schema of their own.
+    Postgres(String),
+}
+
+fn start_server(backing: &Backing) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slotwise"));
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    match backing {
+        Backing::Sqlite(data) => command
+            .arg("--database")
+            .arg(data.path().join("slotwise.db")),
+        Backing::Postgres(url) => command.args(["--database-url", url]),
+    };
+    let mut child = command
         .env("SLOTWISE_LOG", "warn,slotwise_server::serve=info")
         .stderr(Stdio::piped())
         .spawn()
@@ -55,11 +69,7 @@ fn start_server() -> Server {
         }
     };
     std::thread::spawn(move || lines.for_each(drop));
-    Server {
-        child,
-        _data: data,
-        endpoint,
-    }
+    Server { child, endpoint }
 }
 
 async fn experiment(client: &mut ExperimentServiceClient<Channel>) -> String {
@@ -203,10 +213,23 @@ async fn counted_outcomes(
         .sum()
 }
 
-async fn run() {
-    let server = start_server();
+/// A fresh schema on the benchmark database; the URL that uses it.
+async fn fresh_schema(base: &str, name: &str) -> String {
+    let mut admin = PgConnection::connect(base).await.unwrap();
+    let drop = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+    admin.execute(AssertSqlSafe(drop)).await.unwrap();
+    let create = format!("CREATE SCHEMA {name}");
+    admin.execute(AssertSqlSafe(create)).await.unwrap();
+    admin.close().await.unwrap();
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-c%20search_path%3D{name}")
+}
+
+async fn scenario(label: &str, backing: &Backing, replicas: usize) {
+    let servers: Vec<Server> = (0..replicas).map(|_| start_server(backing)).collect();
     let mut clients = Vec::new();
-    for _ in 0..CONNECTIONS {
+    for connection in 0..CONNECTIONS {
+        let server = &servers[connection % servers.len()];
         clients.push(
             ExperimentServiceClient::connect(server.endpoint.clone())
                 .await
@@ -220,24 +243,42 @@ async fn run() {
 
     let elapsed = report_one_by_one(&clients, single.to_vec()).await;
     println!(
-        "ReportOutcome   {} outcomes, {CALLS_IN_FLIGHT} calls in flight over {CONNECTIONS} connections: {:.0} outcomes/s",
+        "{label}: ReportOutcome   {} outcomes, {CALLS_IN_FLIGHT} calls in flight over {CONNECTIONS} connections: {:.0} outcomes/s",
         single.len(),
         single.len() as f64 / elapsed.as_secs_f64()
     );
 
     let elapsed = report_in_batches(&clients, batched.to_vec(), 100).await;
     println!(
-        "ReportOutcomes  {} outcomes in batches of 100, {CONNECTIONS} calls in flight: {:.0} outcomes/s",
+        "{label}: ReportOutcomes  {} outcomes in batches of 100, {CONNECTIONS} calls in flight: {:.0} outcomes/s",
         batched.len(),
         batched.len() as f64 / elapsed.as_secs_f64()
     );
 
-    let counted = counted_outcomes(&mut clients[0], &experiment_id).await;
-    assert_eq!(
-        counted,
-        ids.len() as u64,
-        "the server counted a different number of outcomes"
-    );
+    // The first clients are one per replica.
+    for client in clients.iter_mut().take(replicas) {
+        let counted = counted_outcomes(client, &experiment_id).await;
+        assert_eq!(
+            counted,
+            ids.len() as u64,
+            "a replica counted a different number of outcomes"
+        );
+    }
+}
+
+async fn run() {
+    let sqlite = Backing::Sqlite(tempfile::tempdir().unwrap());
+    scenario("SQLite, 1 process", &sqlite, 1).await;
+
+    let Ok(base) = std::env::var("SLOTWISE_BENCH_DATABASE_URL") else {
+        println!("SLOTWISE_BENCH_DATABASE_URL is not set: no PostgreSQL scenarios");
+        return;
+    };
+    for replicas in [1, 2] {
+        let url = fresh_schema(&base, &format!("slotwise_bench_{replicas}")).await;
+        let label = format!("PostgreSQL, {replicas} replica(s)");
+        scenario(&label, &Backing::Postgres(url), replicas).await;
+    }
 }
 
 fn main() {

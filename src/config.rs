@@ -23,6 +23,11 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
 /// Longest drain accepted: an orchestrator kills a pod that takes longer anyway.
 const MAX_DRAIN_TIMEOUT_SECS: u64 = 3600;
 
+/// With a shared PostgreSQL store, how long another replica's write may go unseen by this
+/// replica's caches, by default and at most.
+const DEFAULT_SHARED_STALENESS_MS: u64 = 1000;
+const MAX_SHARED_STALENESS_MS: u64 = 60_000;
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,8 +54,17 @@ pub struct ServeArgs {
     #[arg(long, env = "SLOTWISE_DATABASE", value_name = "FILE")]
     pub database: Option<PathBuf>,
     /// postgres:// URL of a shared PostgreSQL store; takes the place of `database`.
-    #[arg(long, env = "SLOTWISE_DATABASE_URL", value_name = "URL")]
+    #[arg(
+        long,
+        hide_env_values = true,
+        env = "SLOTWISE_DATABASE_URL",
+        value_name = "URL"
+    )]
     pub database_url: Option<String>,
+    /// With database_url, how long (ms) another replica's writes may go unseen by this one's
+    /// caches [default: 1000].
+    #[arg(long, env = "SLOTWISE_SHARED_STALENESS_MS", value_name = "MS")]
+    pub shared_staleness_ms: Option<u64>,
     /// Seconds in-flight calls get to finish after SIGTERM [default: 10].
     #[arg(long, env = "SLOTWISE_DRAIN_TIMEOUT_SECS", value_name = "SECONDS")]
     pub drain_timeout_secs: Option<u64>,
@@ -58,7 +72,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SLOTWISE_API_KEYS_FILE", value_name = "FILE")]
     pub api_keys_file: Option<PathBuf>,
     /// Key hashes as `tenant:sha256hex,tenant2:sha256hex`.
-    #[arg(long, env = "SLOTWISE_API_KEYS", value_name = "TENANT:SHA256,...")]
+    #[arg(
+        long,
+        hide_env_values = true,
+        env = "SLOTWISE_API_KEYS",
+        value_name = "TENANT:SHA256,..."
+    )]
     pub api_keys: Option<String>,
     /// PEM certificate chain of the gRPC port; TLS is on when set.
     #[arg(long, env = "SLOTWISE_TLS_CERT_FILE", value_name = "FILE")]
@@ -114,6 +133,7 @@ struct FileConfig {
     metrics_listen: Option<SocketAddr>,
     database: Option<PathBuf>,
     database_url: Option<String>,
+    shared_staleness_ms: Option<u64>,
     drain_timeout_secs: Option<u64>,
     api_keys_file: Option<PathBuf>,
     api_keys: Option<KeyTable>,
@@ -239,8 +259,24 @@ fn resolve(
         MAX_DRAIN_TIMEOUT_SECS,
     )?;
 
+    let store = store_location(args, file.database, file.database_url)?;
+    let shared_staleness_ms = args
+        .shared_staleness_ms
+        .or(file.shared_staleness_ms)
+        .unwrap_or(DEFAULT_SHARED_STALENESS_MS);
+    within(
+        "shared_staleness_ms",
+        shared_staleness_ms,
+        0,
+        MAX_SHARED_STALENESS_MS,
+    )?;
+    // Only a PostgreSQL store is shared; a SQLite file has this process as its only writer.
+    let shared_staleness = matches!(store, StoreLocation::Postgres(_))
+        .then(|| Duration::from_millis(shared_staleness_ms));
+
     let options = ServeOptions {
         drain_timeout: Duration::from_secs(drain_timeout_secs),
+        shared_staleness,
         limits: limits(&args.limits, &file.limits)?,
         api_keys: api_keys(args, file.api_keys_file.as_deref(), file.api_keys)?,
         tls: tls(args, &file.tls)?
@@ -250,7 +286,7 @@ fn resolve(
     Ok(ServeConfig {
         listen,
         metrics_listen,
-        store: store_location(args, file.database, file.database_url)?,
+        store,
         log_format: log_format.or(file.log_format).unwrap_or_default(),
         options,
     })
@@ -541,6 +577,34 @@ mod tests {
         assert_eq!(config.options.limits, Limits::default());
         assert!(config.options.api_keys.is_empty());
         assert!(config.options.tls.is_none());
+    }
+
+    #[test]
+    fn only_a_shared_store_serves_from_caches_with_bounded_staleness() {
+        let sqlite = resolve(
+            &ServeArgs::default(),
+            None,
+            file("shared_staleness_ms = 250"),
+        );
+        assert_eq!(sqlite.unwrap().options.shared_staleness, None);
+
+        let postgres = "database_url = \"postgres://db/slotwise\"\n";
+        let config = resolve(&ServeArgs::default(), None, file(postgres)).unwrap();
+        assert_eq!(
+            config.options.shared_staleness,
+            Some(Duration::from_millis(DEFAULT_SHARED_STALENESS_MS))
+        );
+        let mut args = ServeArgs::default();
+        args.shared_staleness_ms = Some(250);
+        let config = resolve(&args, None, file(postgres)).unwrap();
+        assert_eq!(
+            config.options.shared_staleness,
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            error(&ServeArgs::default(), "shared_staleness_ms = 600000"),
+            "shared_staleness_ms must be between 0 and 60000, got 600000"
+        );
     }
 
     #[test]

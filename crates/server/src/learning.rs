@@ -16,9 +16,11 @@
 //! [`crate::metrics`].
 //!
 //! Posteriors and answers also expire after [`FIT_TTL`]: old evidence decays with time, so a
-//! fit is refreshed even when nothing new arrives. This holds for one process; several
-//! replicas need invalidation across processes (a short TTL or notifications), which the
-//! shared store will bring.
+//! fit is refreshed even when nothing new arrives.
+//!
+//! A write drops the state only in the process that served it. With a store that several
+//! replicas share ([`Learning::shared`]), states also expire after a short staleness, so a
+//! replica learns of another's writes within that time.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,12 +89,36 @@ impl std::fmt::Debug for Inner {
 }
 
 impl Learning {
+    /// The learner of a store that only this process writes to.
     pub fn new(store: Arc<dyn AudienceStore>, config: PriorConfig) -> Result<Self, ServiceError> {
+        Self::build(store, config, None)
+    }
+
+    /// The learner of a store that other processes write to as well: an account's state is
+    /// read again once it is older than `staleness`.
+    pub fn shared(
+        store: Arc<dyn AudienceStore>,
+        config: PriorConfig,
+        staleness: Duration,
+    ) -> Result<Self, ServiceError> {
+        Self::build(store, config, Some(staleness))
+    }
+
+    fn build(
+        store: Arc<dyn AudienceStore>,
+        config: PriorConfig,
+        staleness: Option<Duration>,
+    ) -> Result<Self, ServiceError> {
         let prior = Prior::new(config)?;
+        let states = Cache::builder().max_capacity(MAX_ACCOUNTS);
+        let states = match staleness {
+            Some(staleness) => states.time_to_live(staleness).build(),
+            None => states.build(),
+        };
         let inner = Inner {
             store,
             prior,
-            states: Cache::builder().max_capacity(MAX_ACCOUNTS).build(),
+            states,
             posteriors: Cache::builder()
                 .max_capacity(MAX_POSTERIORS)
                 .time_to_live(FIT_TTL)

@@ -84,6 +84,9 @@ pub struct ServeOptions {
     pub api_keys: ApiKeys,
     /// TLS of the gRPC port, already checked ([`crate::tls::TlsFiles::load`]).
     pub tls: Option<ServerTlsConfig>,
+    /// With a store that other replicas write to, how stale a cached experiment or account
+    /// may be served; `None` when this process is the store's only writer.
+    pub shared_staleness: Option<Duration>,
 }
 
 impl Default for ServeOptions {
@@ -94,6 +97,7 @@ impl Default for ServeOptions {
             limits: Limits::default(),
             api_keys: ApiKeys::default(),
             tls: None,
+            shared_staleness: None,
         }
     }
 }
@@ -119,7 +123,7 @@ pub async fn serve(
     report_health(&health, ServingStatus::Serving).await;
     warn_when_open(&options.api_keys);
 
-    let services = Services::new(store, options.limits)?;
+    let services = Services::new(store, options.limits, options.shared_staleness)?;
     let sweeper = tokio::spawn(sweep_reward_windows(services.experiments.clone()));
     let metrics_server = listeners.metrics.map(serve_metrics).transpose()?;
 
@@ -158,13 +162,27 @@ struct Services {
 }
 
 impl Services {
-    fn new(store: Arc<dyn Store>, limits: Limits) -> Result<Self, ServeError> {
-        let learning = Learning::new(store.clone(), PriorConfig::default())?;
+    fn new(
+        store: Arc<dyn Store>,
+        limits: Limits,
+        shared_staleness: Option<Duration>,
+    ) -> Result<Self, ServeError> {
+        let prior = PriorConfig::default();
+        let (learning, experiments) = match shared_staleness {
+            None => (
+                Learning::new(store.clone(), prior)?,
+                ExperimentsApi::with_limits(store, limits),
+            ),
+            Some(staleness) => (
+                Learning::shared(store.clone(), prior, staleness)?,
+                ExperimentsApi::with_limits(store, limits).shared(staleness),
+            ),
+        };
         let pool = SolvePool::new(limits.solve_workers);
         Ok(Self {
             planner: PlannerApi::with_limits(learning.clone(), limits, pool),
             audience: AudienceApi::new(learning),
-            experiments: ExperimentsApi::with_limits(store, limits),
+            experiments,
             export: ExportApi::with_limits(limits),
             max_request_bytes: limits.max_request_bytes,
         })

@@ -5,6 +5,12 @@
 //! start. A write is applied to the cache only after the store acknowledged it, so the cache
 //! never holds what a crash could lose.
 //!
+//! With a store that several replicas share, another replica's writes reach this cache when it
+//! is replayed again: a cached experiment older than the configured staleness is replayed on
+//! its next use, and GetExperiment and StopExperiment always replay, so what they return counts
+//! every write acknowledged before the call. ChooseArm may decide on a state up to that
+//! staleness old, which only delays how soon it follows the latest outcomes.
+//!
 //! Decisions and outcomes only add to per-arm counts and sufficient statistics, so concurrent
 //! calls may apply them to the cache in a slightly different order than the store committed
 //! them: counts are then identical after a replay, and posterior parameters agree to within the
@@ -15,6 +21,7 @@ pub mod convert;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Utc};
@@ -48,6 +55,8 @@ struct LiveExperiment {
     record: store::Experiment,
     config: StoredConfig,
     bandit: Experiment,
+    /// When the history was read (or the experiment created): the age of what it knows.
+    loaded_at: Instant,
 }
 
 type Shared<T> = Arc<Mutex<T>>;
@@ -58,6 +67,9 @@ pub struct ExperimentsApi {
     store: Arc<dyn ExperimentStore>,
     live: Shared<HashMap<(String, String), Shared<LiveExperiment>>>,
     limits: Limits,
+    /// With a shared store, how old a cached experiment may be before it is replayed again;
+    /// `None` when this process is the store's only writer.
+    staleness: Option<Duration>,
 }
 
 impl ExperimentsApi {
@@ -71,7 +83,15 @@ impl ExperimentsApi {
             store,
             live: Arc::default(),
             limits,
+            staleness: None,
         }
+    }
+
+    /// Serves from a store that other processes write to as well (see the module
+    /// documentation): cached experiments are replayed once they are older than `staleness`.
+    pub fn shared(mut self, staleness: Duration) -> Self {
+        self.staleness = Some(staleness);
+        self
     }
 
     /// The experiment's live state, replayed from the store on first use.
@@ -81,14 +101,51 @@ impl ExperimentsApi {
         experiment_id: &str,
     ) -> Result<Shared<LiveExperiment>, ServiceError> {
         let key = (tenant.to_owned(), experiment_id.to_owned());
-        if let Some(live) = lock(&self.live).get(&key) {
+        if let Some(live) = lock(&self.live).get(&key)
+            && self
+                .staleness
+                .is_none_or(|staleness| lock(live).loaded_at.elapsed() <= staleness)
+        {
             return Ok(live.clone());
         }
+        self.replayed(key).await
+    }
 
-        let history = self.store.load_history(tenant, experiment_id).await?;
-        let replayed = Arc::new(Mutex::new(replay(history)?));
-        // Another call may have replayed it meanwhile; the first one in wins, both are equal.
-        Ok(lock(&self.live).entry(key).or_insert(replayed).clone())
+    /// The experiment's live state, replayed now when other processes may have written to it,
+    /// so that it counts every write acknowledged before this call.
+    async fn fresh(
+        &self,
+        tenant: &str,
+        experiment_id: &str,
+    ) -> Result<Shared<LiveExperiment>, ServiceError> {
+        match self.staleness {
+            None => self.live(tenant, experiment_id).await,
+            Some(_) => {
+                self.replayed((tenant.to_owned(), experiment_id.to_owned()))
+                    .await
+            }
+        }
+    }
+
+    /// Replays the experiment from the store into the cache.
+    async fn replayed(
+        &self,
+        key: (String, String),
+    ) -> Result<Shared<LiveExperiment>, ServiceError> {
+        let read_at = Instant::now();
+        let history = self.store.load_history(&key.0, &key.1).await?;
+        let replayed = Arc::new(Mutex::new(replay(history, read_at)?));
+        let mut live = lock(&self.live);
+        match live.get(&key) {
+            // Another call replayed it meanwhile from a read at least as recent: keep that one.
+            Some(current) if lock(current).loaded_at >= lock(&replayed).loaded_at => {
+                Ok(current.clone())
+            }
+            _ => {
+                live.insert(key, replayed.clone());
+                Ok(replayed)
+            }
+        }
     }
 
     async fn create(
@@ -115,6 +172,7 @@ impl ExperimentsApi {
             record,
             config,
             bandit,
+            loaded_at: Instant::now(),
         };
         let message = live.to_proto();
         let key = (tenant.to_string(), live.record.experiment_id.clone());
@@ -131,7 +189,7 @@ impl ExperimentsApi {
         self.close_expired_decisions(tenant.as_str(), experiment_id)
             .await?;
 
-        let live = self.live(tenant.as_str(), experiment_id).await?;
+        let live = self.fresh(tenant.as_str(), experiment_id).await?;
         let message = lock(&live).to_proto();
         Ok(message)
     }
@@ -329,7 +387,7 @@ impl ExperimentsApi {
         experiment_id: &str,
     ) -> Result<v1::Experiment, ServiceError> {
         required("experiment_id", experiment_id)?;
-        let live = self.live(tenant.as_str(), experiment_id).await?;
+        let live = self.fresh(tenant.as_str(), experiment_id).await?;
         let record = self
             .store
             .stop_experiment(tenant.as_str(), experiment_id, Utc::now())
@@ -417,8 +475,11 @@ impl LiveExperiment {
     }
 }
 
-/// Rebuilds an experiment from its stored history.
-fn replay(history: store::ExperimentHistory) -> Result<LiveExperiment, ServiceError> {
+/// Rebuilds an experiment from its stored history, read at `read_at`.
+fn replay(
+    history: store::ExperimentHistory,
+    read_at: Instant,
+) -> Result<LiveExperiment, ServiceError> {
     let config: StoredConfig =
         serde_json::from_value(history.experiment.config.clone()).map_err(internal)?;
     let stopped_seq = history.experiment.stopped_seq;
@@ -452,6 +513,7 @@ fn replay(history: store::ExperimentHistory) -> Result<LiveExperiment, ServiceEr
         record: history.experiment,
         config,
         bandit,
+        loaded_at: read_at,
     })
 }
 
