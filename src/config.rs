@@ -594,8 +594,10 @@ mod tests {
             config.options.shared_staleness,
             Some(Duration::from_millis(DEFAULT_SHARED_STALENESS_MS))
         );
-        let mut args = ServeArgs::default();
-        args.shared_staleness_ms = Some(250);
+        let args = ServeArgs {
+            shared_staleness_ms: Some(250),
+            ..ServeArgs::default()
+        };
         let config = resolve(&args, None, file(postgres)).unwrap();
         assert_eq!(
             config.options.shared_staleness,
