@@ -57,6 +57,8 @@ struct LiveExperiment {
     bandit: Experiment,
     /// When the history was read (or the experiment created): the age of what it knows.
     loaded_at: Instant,
+    /// A call is replaying the experiment to refresh this state; others keep using it.
+    refreshing: bool,
 }
 
 type Shared<T> = Arc<Mutex<T>>;
@@ -94,21 +96,51 @@ impl ExperimentsApi {
         self
     }
 
-    /// The experiment's live state, replayed from the store on first use.
+    /// The experiment's state as cached, of any age; replayed from the store only when it is
+    /// not cached. For what does not change after creation (the configuration) and for
+    /// applying a write the store acknowledged.
+    async fn cached(
+        &self,
+        tenant: &str,
+        experiment_id: &str,
+    ) -> Result<Shared<LiveExperiment>, ServiceError> {
+        let key = (tenant.to_owned(), experiment_id.to_owned());
+        let cached = lock(&self.live).get(&key).cloned();
+        match cached {
+            Some(live) => Ok(live),
+            None => self.replayed(key).await,
+        }
+    }
+
+    /// The experiment's state for a decision: the cached one, replayed again once it is older
+    /// than the staleness of a shared store. One call replays while the others go on using
+    /// the state it replaces.
     async fn live(
         &self,
         tenant: &str,
         experiment_id: &str,
     ) -> Result<Shared<LiveExperiment>, ServiceError> {
         let key = (tenant.to_owned(), experiment_id.to_owned());
-        if let Some(live) = lock(&self.live).get(&key)
-            && self
-                .staleness
-                .is_none_or(|staleness| lock(live).loaded_at.elapsed() <= staleness)
+        let cached = lock(&self.live).get(&key).cloned();
+        let Some(current) = cached else {
+            return self.replayed(key).await;
+        };
+        let Some(staleness) = self.staleness else {
+            return Ok(current);
+        };
         {
-            return Ok(live.clone());
+            let mut state = lock(&current);
+            if state.refreshing || state.loaded_at.elapsed() <= staleness {
+                drop(state);
+                return Ok(current);
+            }
+            state.refreshing = true;
         }
-        self.replayed(key).await
+        let replayed = self.replayed(key).await;
+        if replayed.is_err() {
+            lock(&current).refreshing = false;
+        }
+        replayed
     }
 
     /// The experiment's live state, replayed now when other processes may have written to it,
@@ -173,6 +205,7 @@ impl ExperimentsApi {
             config,
             bandit,
             loaded_at: Instant::now(),
+            refreshing: false,
         };
         let message = live.to_proto();
         let key = (tenant.to_string(), live.record.experiment_id.clone());
@@ -272,9 +305,9 @@ impl ExperimentsApi {
         tenant: &Tenant,
         request: ReportOutcomeRequest,
     ) -> Result<bool, ServiceError> {
-        let outcome = self.checked_outcome(tenant, &request).await?;
+        let (outcome, live) = self.checked_outcome(tenant, &request).await?;
         let recorded = self.store.record_outcome(tenant.as_str(), outcome).await?;
-        self.learn(tenant.as_str(), &recorded).await?;
+        learn(&live, &recorded)?;
         Ok(matches!(recorded, OutcomeRecorded::Inserted(_)))
     }
 
@@ -297,7 +330,7 @@ impl ExperimentsApi {
         let mut valid = Vec::new();
         for (index, outcome) in request.outcomes.iter().enumerate() {
             match self.checked_outcome(tenant, outcome).await {
-                Ok(checked) => valid.push((index, checked)),
+                Ok((checked, live)) => valid.push(((index, live), checked)),
                 Err(error) => {
                     let error = match error {
                         ServiceError::Field(field) => {
@@ -310,16 +343,14 @@ impl ExperimentsApi {
             }
         }
 
-        let (indices, outcomes): (Vec<_>, Vec<_>) = valid.into_iter().unzip();
+        let (targets, outcomes): (Vec<_>, Vec<_>) = valid.into_iter().unzip();
         let recorded = self
             .store
             .record_outcomes(tenant.as_str(), outcomes)
             .await?;
-        for (index, result) in indices.into_iter().zip(recorded) {
+        for ((index, live), result) in targets.into_iter().zip(recorded) {
             let result = match result {
-                Ok(recorded) => self
-                    .learn(tenant.as_str(), &recorded)
-                    .await
+                Ok(recorded) => learn(&live, &recorded)
                     .map(|()| matches!(recorded, OutcomeRecorded::Inserted(_))),
                 Err(error) => Err(error.into()),
             };
@@ -335,7 +366,7 @@ impl ExperimentsApi {
         &self,
         tenant: &Tenant,
         request: &ReportOutcomeRequest,
-    ) -> Result<NewOutcome, ServiceError> {
+    ) -> Result<(NewOutcome, Shared<LiveExperiment>), ServiceError> {
         required("decision_id", &request.decision_id)?;
         let observed_at = match &request.observed_at {
             Some(at) => {
@@ -349,7 +380,9 @@ impl ExperimentsApi {
             .store
             .get_decision(tenant.as_str(), &request.decision_id)
             .await?;
-        let live = self.live(tenant.as_str(), &decision.experiment_id).await?;
+        let live = self
+            .cached(tenant.as_str(), &decision.experiment_id)
+            .await?;
         lock(&live)
             .config
             .bandit
@@ -357,28 +390,13 @@ impl ExperimentsApi {
             .check_reward(request.reward)
             .map_err(|error| FieldError::new("reward", error.to_string()))?;
 
-        Ok(NewOutcome {
+        let outcome = NewOutcome {
             decision_id: request.decision_id.clone(),
             reward: request.reward,
             is_default: false,
             reported_at: observed_at,
-        })
-    }
-
-    /// Applies a newly stored outcome to its experiment's posterior.
-    async fn learn(&self, tenant: &str, recorded: &OutcomeRecorded) -> Result<(), ServiceError> {
-        let OutcomeRecorded::Inserted(outcome) = recorded else {
-            return Ok(());
         };
-        let live = self.live(tenant, &outcome.experiment_id).await?;
-        let mut live = lock(&live);
-        if live.bandit.is_stopped() {
-            // Learning is frozen; the outcome is stored for the record.
-            return Ok(());
-        }
-        live.bandit
-            .record_outcome(bandit_outcome(outcome))
-            .map_err(internal)
+        Ok((outcome, live))
     }
 
     async fn stop(
@@ -417,7 +435,7 @@ impl ExperimentsApi {
         tenant: &str,
         experiment_id: &str,
     ) -> Result<usize, ServiceError> {
-        let live = self.live(tenant, experiment_id).await?;
+        let live = self.cached(tenant, experiment_id).await?;
         let window = lock(&live).config.reward_window;
         let Some(window) = window else {
             return Ok(0);
@@ -444,7 +462,7 @@ impl ExperimentsApi {
         for result in self.store.record_outcomes(tenant, outcomes).await? {
             match result {
                 Ok(recorded) => {
-                    self.learn(tenant, &recorded).await?;
+                    learn(&live, &recorded)?;
                     metrics::bandit_outcome("defaulted");
                 }
                 // An outcome reported between the query and now wins; nothing is lost.
@@ -514,7 +532,24 @@ fn replay(
         config,
         bandit,
         loaded_at: read_at,
+        refreshing: false,
     })
+}
+
+/// Applies a newly stored outcome to the state its experiment had before the write: a state
+/// replayed after the write already counts it.
+fn learn(live: &Shared<LiveExperiment>, recorded: &OutcomeRecorded) -> Result<(), ServiceError> {
+    let OutcomeRecorded::Inserted(outcome) = recorded else {
+        return Ok(());
+    };
+    let mut live = lock(live);
+    if live.bandit.is_stopped() {
+        // Learning is frozen; the outcome is stored for the record.
+        return Ok(());
+    }
+    live.bandit
+        .record_outcome(bandit_outcome(outcome))
+        .map_err(internal)
 }
 
 fn bandit_outcome(outcome: &store::Outcome) -> Outcome {
