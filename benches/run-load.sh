@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 what=${1:-slots}
 rates=${RATES:-"1000 2500 5000 10000 15000 20000"}
 duration=${DURATION:-10}
-cargo build --release -q --bin slotwise -p slotwise-loadgen
+cargo build --release -q -p slotwise -p slotwise-loadgen --bins
 server_bin=target/release/slotwise
 loadgen_bin=target/release/slotwise-loadgen
 work=$(mktemp -d)

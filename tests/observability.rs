@@ -149,6 +149,8 @@ async fn each_call_logs_one_json_line_with_tenant_method_code_and_latency() {
     let server = ServerProcess::builder()
         .args(["--log-format", "json"])
         .env("SLOTWISE_API_KEYS", format!("bakery:{}", key_hash(key)))
+        // Answered calls log at debug.
+        .env("SLOTWISE_LOG", "info,slotwise_server::gate=debug")
         .start();
     let channel = connect(&server).await;
     some_calls(channel.clone(), Some(key)).await;
@@ -185,6 +187,7 @@ async fn each_call_logs_one_json_line_with_tenant_method_code_and_latency() {
             .collect::<Vec<_>>()
     };
     assert_eq!(by_code("OK").len(), 7);
+    assert!(by_code("OK").iter().all(|event| event["level"] == "DEBUG"));
     assert!(
         by_code("OK")
             .iter()
