@@ -52,8 +52,8 @@ stop_servers() {
 }
 
 header() {
-  echo "| run | target/s | achieved/s | ok | errors | shed | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| run | target/s | achieved/s | ok | errors | shed | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | sent p50 ms | sent p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 }
 
 # One loadgen run; its result line only.

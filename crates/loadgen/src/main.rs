@@ -5,9 +5,12 @@
 //! have answered, and each latency is measured from the instant the request was *due*, not from
 //! when it was sent. A server that falls behind therefore shows its queueing delay in the
 //! percentiles instead of quietly slowing the generator down (the "coordinated omission" of
-//! closed-loop generators). tokio's timer wakes once a millisecond, so at 10,000 requests a
-//! second they leave in bursts of ten, each measured from its own due instant. Requests still in flight beyond `--max-in-flight` are not sent and
-//! are counted as `shed`, so an overloaded run says so instead of exhausting memory.
+//! closed-loop generators). tokio's timer wakes once a millisecond, so a request leaves up to a
+//! millisecond after it was due (at 10,000 requests a second, in bursts of ten), and the
+//! latency from due includes that lag of the generator's own; the result line also gives the
+//! latency from the instant each request was sent. Requests still in flight beyond
+//! `--max-in-flight` are not sent and are counted as `shed`, so an overloaded run says so
+//! instead of exhausting memory.
 //!
 //! Methods: `best-slots` (GetBestSlots for one account; `--setup` stores the account and 16
 //! weeks of post performance first; `--vary` moves the window by a minute per request so no
@@ -178,7 +181,11 @@ impl Call {
 /// Latencies of the answered requests and counts of the others.
 #[derive(Debug)]
 struct Results {
+    /// From the instant each request was due: what a client on this schedule waits.
     latency: Histogram<u64>,
+    /// From the instant each request was sent: the same less the generator's own lag (its
+    /// timer wakes once a millisecond), so nearer what the server and the network take.
+    sent_to_answer: Histogram<u64>,
     errors: Vec<(tonic::Code, u64)>,
     shed: u64,
 }
@@ -187,16 +194,18 @@ impl Results {
     fn new() -> anyhow::Result<Self> {
         Ok(Self {
             latency: Histogram::new_with_bounds(1, 60_000_000_000, 3)?,
+            sent_to_answer: Histogram::new_with_bounds(1, 60_000_000_000, 3)?,
             errors: Vec::new(),
             shed: 0,
         })
     }
 
-    fn record(&mut self, due: Instant, answer: Result<(), tonic::Code>) {
+    fn record(&mut self, due: Instant, sent: Instant, answer: Result<(), tonic::Code>) {
+        let nanos = |from: Instant| from.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
         match answer {
             Ok(()) => {
-                let nanos = due.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
-                self.latency.saturating_record(nanos.max(1));
+                self.latency.saturating_record(nanos(due).max(1));
+                self.sent_to_answer.saturating_record(nanos(sent).max(1));
             }
             Err(code) => match self.errors.iter_mut().find(|(c, _)| *c == code) {
                 Some((_, count)) => *count += 1,
@@ -237,10 +246,11 @@ async fn run(
         let (call, in_flight, results) = (call.clone(), in_flight.clone(), results.clone());
         in_flight.fetch_add(1, Ordering::Relaxed);
         tasks.spawn(async move {
+            let sent = Instant::now();
             let answer = call.send(channel, sequence).await;
             in_flight.fetch_sub(1, Ordering::Relaxed);
             if let Some(results) = results {
-                results.lock().await.record(due, answer);
+                results.lock().await.record(due, sent, answer);
             }
         });
         while tasks.try_join_next().is_some() {}
@@ -265,7 +275,7 @@ fn print_results(args: &Args, results: &Results, elapsed: Duration) {
             .join(", ")
     };
     let line = format!(
-        "| {} {:?} | {} | {:.0} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+        "| {} {:?} | {} | {:.0} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
         args.label,
         args.method,
         args.rate,
@@ -278,14 +288,16 @@ fn print_results(args: &Args, results: &Results, elapsed: Duration) {
         ms(latency.value_at_quantile(0.99)),
         ms(latency.value_at_quantile(0.999)),
         ms(latency.max()),
+        ms(results.sent_to_answer.value_at_quantile(0.5)),
+        ms(results.sent_to_answer.value_at_quantile(0.99)),
     );
     // The result line is this tool's output.
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "| run | target/s | achieved/s | ok | errors | shed | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |"
+            "| run | target/s | achieved/s | ok | errors | shed | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | sent p50 ms | sent p99 ms |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         println!("{line}");
     }
 }
