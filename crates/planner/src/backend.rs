@@ -261,3 +261,24 @@ fn run_highs(model: &Model, goal: Goal, extra: &[Row], options: &RunOptions) -> 
         bound,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_singular_basis_is_a_breakdown_and_other_failures_are_not() {
+        let singular = not_found(ResolutionError::Str("Singular matrix".into()));
+        assert!(
+            matches!(&singular, Err(PlanError::SolverBreakdown(m)) if m == "singular matrix"),
+            "{singular:?}"
+        );
+        let other = not_found(ResolutionError::Str("internal error: bad basis".into()));
+        assert!(
+            matches!(&other, Err(PlanError::Solver(m)) if m == "internal error: bad basis"),
+            "{other:?}"
+        );
+        let message = PlanError::SolverBreakdown("singular matrix".into()).to_string();
+        assert!(message.contains("HIGHS"), "{message}");
+    }
+}

@@ -63,6 +63,15 @@ struct LiveExperiment {
 
 type Shared<T> = Arc<Mutex<T>>;
 
+/// Marks a cached experiment as being refreshed while it lives.
+struct Refreshing<'a>(&'a Shared<LiveExperiment>);
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        lock(self.0).refreshing = false;
+    }
+}
+
 /// Serves experiments from a store, caching each experiment's bandit state in memory.
 #[derive(Debug, Clone)]
 pub struct ExperimentsApi {
@@ -136,11 +145,10 @@ impl ExperimentsApi {
             }
             state.refreshing = true;
         }
-        let replayed = self.replayed(key).await;
-        if replayed.is_err() {
-            lock(&current).refreshing = false;
-        }
-        replayed
+        // Cleared however this ends, a failed read or a cancelled call included, so that the
+        // next call past the staleness tries again.
+        let _refreshing = Refreshing(&current);
+        self.replayed(key).await
     }
 
     /// The experiment's live state, replayed now when other processes may have written to it,
