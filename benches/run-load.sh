@@ -3,6 +3,7 @@
 # (crates/loadgen) on the same machine. Prints markdown tables for benches/RESULTS.md.
 #
 #   bash benches/run-load.sh                 # GetBestSlots and health, pinned and unpinned
+#   bash benches/run-load.sh optimize        # OptimizeSchedule, pinned and unpinned
 #   RATES="1000 5000" bash benches/run-load.sh
 #   SLOTWISE_BENCH_DATABASE_URL=postgres://... bash benches/run-load.sh replicas
 #
@@ -94,6 +95,27 @@ slots() {
   stop_servers
 }
 
+optimize() {
+  local mode=$1
+  if [ "$mode" = pinned ]; then
+    PIN="taskset -c 0"
+    GEN_PIN="taskset -c 1"
+  else
+    PIN=""
+    GEN_PIN=""
+  fi
+  start_server --database "$work/optimize-$mode.db"
+  echo
+  echo "### OptimizeSchedule, examples/bakery.json, $mode (server ${PIN:-unpinned}, generator ${GEN_PIN:-unpinned})"
+  echo
+  header
+  for rate in ${OPTIMIZE_RATES:-5 10 20 40}; do
+    GEN_PIN=$GEN_PIN load --endpoint "http://$address" --method optimize \
+      --request examples/bakery.json --rate "$rate" --label "$mode"
+  done
+  stop_servers
+}
+
 replicas() {
   : "${SLOTWISE_BENCH_DATABASE_URL:?set it to a PostgreSQL database the benchmark may use}"
   local request=examples/bakery.json
@@ -107,7 +129,7 @@ replicas() {
       start_server --database-url "$SLOTWISE_BENCH_DATABASE_URL"
       endpoints+=("http://$address")
     done
-    for rate in ${OPTIMIZE_RATES:-"20 40 80"}; do
+    for rate in ${OPTIMIZE_RATES:-10 20 40 80}; do
       # One generator per replica, each at its share of the rate, as client-side balancing
       # over a headless Service would spread the calls.
       local share=$((rate / count))
@@ -131,9 +153,13 @@ case "$what" in
     slots pinned
     slots unpinned
     ;;
+  optimize)
+    optimize pinned
+    optimize unpinned
+    ;;
   replicas) replicas ;;
   *)
-    echo "usage: $0 [slots|replicas]" >&2
+    echo "usage: $0 [slots|optimize|replicas]" >&2
     exit 2
     ;;
 esac
