@@ -18,6 +18,7 @@ pub mod audience;
 mod error;
 mod model;
 mod postgres;
+mod rows;
 mod sqlite;
 mod store;
 

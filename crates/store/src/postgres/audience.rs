@@ -19,12 +19,12 @@ use uuid::Uuid;
 use super::PostgresStore;
 use super::checks::{check_activity, check_performance, performance_counts};
 use super::locks;
-use super::rows::{stored_time, time_from_millis, to_millis};
 use crate::StoreError;
 use crate::audience::{
     AudienceActivity, AudienceStore, LearningMetric, NewAudienceActivity, NewPostPerformance,
     NewSlotDecision, PerformanceRecorded, PostPerformance, SlotDecision,
 };
+use crate::rows::{stored_time, time_from_millis, to_millis};
 
 async fn put_activity(
     pool: &PgPool,

@@ -14,9 +14,9 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::checks::check_reward;
-use super::rows::{arm_index_from, outcome_from_row, stored_time, to_millis};
 use crate::StoreError;
 use crate::model::{NewOutcome, Outcome, OutcomeRecorded};
+use crate::rows::{arm_index_from, outcome_from_row, stored_time, to_millis};
 
 /// The answers to one call, one per reported outcome.
 pub(super) type OutcomeAnswers = Vec<Result<OutcomeRecorded, StoreError>>;

@@ -4,14 +4,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
-use super::rows::{
-    decision_from_row, experiment_columns, experiment_from_row, outcome_from_row, to_millis,
-};
+use super::rows::experiment_columns;
 use crate::StoreError;
 use crate::model::{
     Decision, Experiment, ExperimentHistory, ExperimentPage, ExperimentStatus, HistoryEvent,
     Outcome,
 };
+use crate::rows::{decision_from_row, experiment_from_row, outcome_from_row, to_millis};
 use crate::store::encode_page_token;
 
 pub(super) async fn fetch_experiment<'e>(

@@ -10,13 +10,12 @@ use uuid::Uuid;
 use super::checks::check_propensity;
 use super::locks;
 use super::reads::{fetch_decision_by_request, fetch_experiment};
-use super::rows::{
-    decision_from_row, experiment_columns, experiment_from_row, stored_time, to_millis,
-};
+use super::rows::experiment_columns;
 use crate::StoreError;
 use crate::model::{
     Decision, DecisionRecorded, Experiment, ExperimentStatus, NewDecision, NewExperiment,
 };
+use crate::rows::{decision_from_row, experiment_from_row, stored_time, to_millis};
 
 /// Inserts a running experiment under a fresh id; one statement, so one transaction.
 pub(super) async fn create_experiment(

@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use super::group_commit::WriteOperation;
-use super::rows::{stored_time, time_from_millis, to_millis};
 use super::writes::next_seq;
 use crate::StoreError;
 use crate::audience::{
     AudienceActivity, AudienceStore, HOURS_PER_WEEK, LearningMetric, NewAudienceActivity,
     NewPostPerformance, NewSlotDecision, PerformanceRecorded, PostPerformance, SlotDecision,
 };
+use crate::rows::{stored_time, time_from_millis, to_millis};
 
 #[derive(Debug)]
 struct PutActivity {

@@ -9,7 +9,6 @@ mod audience;
 mod group_commit;
 mod outcomes;
 mod reads;
-mod rows;
 mod writes;
 
 use std::path::{Path, PathBuf};

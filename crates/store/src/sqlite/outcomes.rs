@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use super::rows::{outcome_from_row, stored_time, to_millis};
 use crate::StoreError;
 use crate::model::{NewOutcome, Outcome, OutcomeRecorded};
+use crate::rows::{outcome_from_row, stored_time, to_millis};
 
 /// The answers to one request of outcomes, one per item.
 pub(super) type OutcomeAnswers = Vec<Result<OutcomeRecorded, StoreError>>;

@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 use super::group_commit::WriteOperation;
 use super::reads::{fetch_decision_by_request, fetch_experiment};
-use super::rows::{stored_time, to_millis};
 use crate::StoreError;
 use crate::model::{
     Decision, DecisionRecorded, Experiment, ExperimentStatus, NewDecision, NewExperiment,
 };
+use crate::rows::{stored_time, to_millis};
 
 /// Creates one experiment.
 #[derive(Debug)]

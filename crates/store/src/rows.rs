@@ -1,24 +1,36 @@
-//! Decoding of SQLite rows into the store's model, and the timestamp encoding the schema uses
-//! (Unix epoch milliseconds).
+//! Decoding of database rows into the store's model, for either backend, and the timestamp
+//! encoding both schemas use (Unix epoch milliseconds).
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::{ColumnIndex, Database, Decode, Row, Type};
 
 use crate::StoreError;
 use crate::model::{Decision, Experiment, ExperimentStatus, Outcome};
 
+/// A value a column of the schema decodes to on the backend `DB`.
+pub(crate) trait Column<DB: Database>: for<'r> Decode<'r, DB> + Type<DB> {}
+
+impl<DB: Database, T: for<'r> Decode<'r, DB> + Type<DB>> Column<DB> for T {}
+
 /// The stored form of a timestamp.
-pub(super) fn to_millis(time: DateTime<Utc>) -> i64 {
+pub(crate) fn to_millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
 }
 
 /// A timestamp as it reads back from the database: cut to whole milliseconds.
-pub(super) fn stored_time(time: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn stored_time(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(to_millis(time)).unwrap_or(time)
 }
 
-pub(super) fn experiment_from_row(row: &SqliteRow) -> Result<Experiment, StoreError> {
+pub(crate) fn experiment_from_row<R>(row: &R) -> Result<Experiment, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    String: Column<R::Database>,
+    i64: Column<R::Database>,
+    f64: Column<R::Database>,
+    bool: Column<R::Database>,
+{
     let tenant: String = row.try_get("tenant")?;
     let experiment_id: String = row.try_get("experiment_id")?;
     let corrupt = |detail: String| StoreError::CorruptRow {
@@ -53,7 +65,15 @@ pub(super) fn experiment_from_row(row: &SqliteRow) -> Result<Experiment, StoreEr
     })
 }
 
-pub(super) fn decision_from_row(row: &SqliteRow) -> Result<Decision, StoreError> {
+pub(crate) fn decision_from_row<R>(row: &R) -> Result<Decision, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    String: Column<R::Database>,
+    i64: Column<R::Database>,
+    f64: Column<R::Database>,
+    bool: Column<R::Database>,
+{
     let tenant: String = row.try_get("tenant")?;
     let decision_id: String = row.try_get("decision_id")?;
     let corrupt = |detail: String| StoreError::CorruptRow {
@@ -78,7 +98,15 @@ pub(super) fn decision_from_row(row: &SqliteRow) -> Result<Decision, StoreError>
 }
 
 /// Decodes an outcome row joined with its decision's `arm_index`.
-pub(super) fn outcome_from_row(row: &SqliteRow) -> Result<Outcome, StoreError> {
+pub(crate) fn outcome_from_row<R>(row: &R) -> Result<Outcome, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    String: Column<R::Database>,
+    i64: Column<R::Database>,
+    f64: Column<R::Database>,
+    bool: Column<R::Database>,
+{
     let tenant: String = row.try_get("tenant")?;
     let decision_id: String = row.try_get("decision_id")?;
     let corrupt = |detail: String| StoreError::CorruptRow {
@@ -102,12 +130,12 @@ pub(super) fn outcome_from_row(row: &SqliteRow) -> Result<Outcome, StoreError> {
     })
 }
 
-pub(super) fn time_from_millis(millis: i64) -> Result<DateTime<Utc>, String> {
+pub(crate) fn time_from_millis(millis: i64) -> Result<DateTime<Utc>, String> {
     DateTime::from_timestamp_millis(millis)
         .ok_or_else(|| format!("timestamp {millis} out of range"))
 }
 
-fn arm_index_from(value: i64) -> Result<u32, String> {
+pub(crate) fn arm_index_from(value: i64) -> Result<u32, String> {
     u32::try_from(value).map_err(|_| format!("arm index {value} out of range"))
 }
 
