@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Row, Type};
 
 use crate::StoreError;
+use crate::audience::{NewPostPerformance, NewSlotDecision, PostPerformance, SlotDecision};
 use crate::model::{Decision, Experiment, ExperimentStatus, Outcome};
 
 /// A value a column of the schema decodes to on the backend `DB`.
@@ -137,6 +138,87 @@ pub(crate) fn time_from_millis(millis: i64) -> Result<DateTime<Utc>, String> {
 
 pub(crate) fn arm_index_from(value: i64) -> Result<u32, String> {
     u32::try_from(value).map_err(|_| format!("arm index {value} out of range"))
+}
+
+/// Decodes a `post_performance` row.
+pub(crate) fn performance_from_row<R>(row: &R) -> Result<PostPerformance, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    String: Column<R::Database>,
+    i64: Column<R::Database>,
+    f64: Column<R::Database>,
+{
+    let tenant: String = row.try_get("tenant")?;
+    let post_id: String = row.try_get("post_id")?;
+    let corrupt = |detail: String| StoreError::CorruptRow {
+        table: "post_performance",
+        key: format!("{tenant}/{post_id}"),
+        detail,
+    };
+    let count = |column: &str| -> Result<u64, StoreError> {
+        let value: i64 = row.try_get(column)?;
+        u64::try_from(value).map_err(|_| corrupt(format!("{column} is negative")))
+    };
+
+    let post = NewPostPerformance {
+        account_id: row.try_get("account_id")?,
+        posted_at: time_from_millis(row.try_get("posted_at")?).map_err(corrupt)?,
+        pillar_id: row.try_get("pillar_id")?,
+        format_id: row.try_get("format_id")?,
+        views: count("views")?,
+        likes: count("likes")?,
+        comments: count("comments")?,
+        shares: count("shares")?,
+        saves: count("saves")?,
+        follows: count("follows")?,
+        average_watch_seconds: row.try_get("average_watch_seconds")?,
+        decision_id: row.try_get("decision_id")?,
+        reported_at: time_from_millis(row.try_get("reported_at")?).map_err(corrupt)?,
+        post_id,
+    };
+    Ok(PostPerformance {
+        seq: row.try_get("seq")?,
+        tenant,
+        post,
+    })
+}
+
+/// Decodes a `slot_decisions` row; `H` is the integer type of `hour_of_week` on the backend.
+pub(crate) fn slot_decision_from_row<R, H>(row: &R) -> Result<SlotDecision, StoreError>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    String: Column<R::Database>,
+    i64: Column<R::Database>,
+    f64: Column<R::Database>,
+    H: Column<R::Database> + TryInto<u32> + std::fmt::Display + Copy,
+{
+    let tenant: String = row.try_get("tenant")?;
+    let decision_id: String = row.try_get("decision_id")?;
+    let corrupt = |detail: String| StoreError::CorruptRow {
+        table: "slot_decisions",
+        key: format!("{tenant}/{decision_id}"),
+        detail,
+    };
+
+    let hour_of_week: H = row.try_get("hour_of_week")?;
+    let decision = NewSlotDecision {
+        account_id: row.try_get("account_id")?,
+        slot_start: time_from_millis(row.try_get("slot_start")?).map_err(corrupt)?,
+        hour_of_week: hour_of_week
+            .try_into()
+            .map_err(|_| corrupt(format!("hour_of_week {hour_of_week}")))?,
+        expected_value: row.try_get("expected_value")?,
+        drawn_value: row.try_get("drawn_value")?,
+        decided_at: time_from_millis(row.try_get("decided_at")?).map_err(corrupt)?,
+    };
+    Ok(SlotDecision {
+        seq: row.try_get("seq")?,
+        tenant,
+        decision_id,
+        decision,
+    })
 }
 
 #[cfg(test)]

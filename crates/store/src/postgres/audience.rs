@@ -24,7 +24,9 @@ use crate::audience::{
     AudienceActivity, AudienceStore, LearningMetric, NewAudienceActivity, NewPostPerformance,
     NewSlotDecision, PerformanceRecorded, PostPerformance, SlotDecision,
 };
-use crate::rows::{stored_time, time_from_millis, to_millis};
+use crate::rows::{
+    performance_from_row, slot_decision_from_row, stored_time, time_from_millis, to_millis,
+};
 
 async fn put_activity(
     pool: &PgPool,
@@ -340,7 +342,7 @@ async fn get_slot(
         .await?;
 
     match row {
-        Some(row) => slot_decision_from_row(&row),
+        Some(row) => slot_decision_from_row::<_, i32>(&row),
         None => Err(StoreError::DecisionNotFound {
             decision_id: decision_id.to_owned(),
         }),
@@ -407,69 +409,6 @@ fn activity_from_row(row: &PgRow) -> Result<AudienceActivity, StoreError> {
         tenant,
         account_id,
         version,
-    })
-}
-
-fn performance_from_row(row: &PgRow) -> Result<PostPerformance, StoreError> {
-    let tenant: String = row.try_get("tenant")?;
-    let post_id: String = row.try_get("post_id")?;
-    let corrupt = |detail: String| StoreError::CorruptRow {
-        table: "post_performance",
-        key: format!("{tenant}/{post_id}"),
-        detail,
-    };
-    let count = |column: &str| -> Result<u64, StoreError> {
-        let value: i64 = row.try_get(column)?;
-        u64::try_from(value).map_err(|_| corrupt(format!("{column} is negative")))
-    };
-
-    let post = NewPostPerformance {
-        account_id: row.try_get("account_id")?,
-        posted_at: time_from_millis(row.try_get("posted_at")?).map_err(corrupt)?,
-        pillar_id: row.try_get("pillar_id")?,
-        format_id: row.try_get("format_id")?,
-        views: count("views")?,
-        likes: count("likes")?,
-        comments: count("comments")?,
-        shares: count("shares")?,
-        saves: count("saves")?,
-        follows: count("follows")?,
-        average_watch_seconds: row.try_get("average_watch_seconds")?,
-        decision_id: row.try_get("decision_id")?,
-        reported_at: time_from_millis(row.try_get("reported_at")?).map_err(corrupt)?,
-        post_id,
-    };
-    Ok(PostPerformance {
-        seq: row.try_get("seq")?,
-        tenant,
-        post,
-    })
-}
-
-fn slot_decision_from_row(row: &PgRow) -> Result<SlotDecision, StoreError> {
-    let tenant: String = row.try_get("tenant")?;
-    let decision_id: String = row.try_get("decision_id")?;
-    let corrupt = |detail: String| StoreError::CorruptRow {
-        table: "slot_decisions",
-        key: format!("{tenant}/{decision_id}"),
-        detail,
-    };
-
-    let hour_of_week: i32 = row.try_get("hour_of_week")?;
-    let decision = NewSlotDecision {
-        account_id: row.try_get("account_id")?,
-        slot_start: time_from_millis(row.try_get("slot_start")?).map_err(corrupt)?,
-        hour_of_week: u32::try_from(hour_of_week)
-            .map_err(|_| corrupt(format!("hour_of_week {hour_of_week}")))?,
-        expected_value: row.try_get("expected_value")?,
-        drawn_value: row.try_get("drawn_value")?,
-        decided_at: time_from_millis(row.try_get("decided_at")?).map_err(corrupt)?,
-    };
-    Ok(SlotDecision {
-        seq: row.try_get("seq")?,
-        tenant,
-        decision_id,
-        decision,
     })
 }
 
