@@ -13,11 +13,10 @@ use std::{
 
 use slotwise_proto::v1::{
     Arm, ChooseArmRequest, CreateExperimentRequest, Experiment, ExperimentKind, ExperimentStatus,
-    GetExperimentRequest, ListExperimentsRequest, Policy, PolicyKind, ReportOutcomeRequest,
-    ReportOutcomesRequest, RewardModel, StopExperimentRequest,
-    experiment_service_client::ExperimentServiceClient,
+    GetExperimentRequest, ListExperimentsRequest, Policy, PolicyKind, ReportOutcomesRequest,
+    RewardModel, StopExperimentRequest, experiment_service_client::ExperimentServiceClient,
 };
-use support::ServerProcess;
+use support::{ServerProcess, arm_counts, outcome};
 use tonic::{Code, transport::Channel};
 
 type Client = ExperimentServiceClient<Channel>;
@@ -67,30 +66,11 @@ async fn choose(client: &mut Client, experiment_id: &str, request_id: &str) -> (
     (response.decision_id, response.arm_id)
 }
 
-fn outcome(decision_id: &str, reward: f64) -> ReportOutcomeRequest {
-    ReportOutcomeRequest {
-        decision_id: decision_id.to_owned(),
-        reward,
-        observed_at: None,
-    }
-}
-
 async fn get(client: &mut Client, experiment_id: &str) -> Experiment {
     let request = GetExperimentRequest {
         experiment_id: experiment_id.to_owned(),
     };
     client.get_experiment(request).await.unwrap().into_inner()
-}
-
-fn outcomes_per_arm(experiment: &Experiment) -> HashMap<String, (u64, u64)> {
-    experiment
-        .summary
-        .as_ref()
-        .unwrap()
-        .arms
-        .iter()
-        .map(|arm| (arm.arm_id.clone(), (arm.decisions, arm.outcomes)))
-        .collect()
 }
 
 #[tokio::test]
@@ -194,7 +174,7 @@ async fn bad_experiments_and_outcomes_get_the_right_status() {
         .unwrap_err();
     assert_eq!(status.code(), Code::AlreadyExists);
 
-    let counts = outcomes_per_arm(&get(&mut client, &experiment.id).await);
+    let counts = arm_counts(&get(&mut client, &experiment.id).await);
     assert_eq!(
         counts.values().map(|(_, outcomes)| outcomes).sum::<u64>(),
         1
@@ -214,7 +194,7 @@ async fn choose_arm_is_idempotent_by_request_id() {
             first
         );
     }
-    let counts = outcomes_per_arm(&get(&mut client, &experiment.id).await);
+    let counts = arm_counts(&get(&mut client, &experiment.id).await);
     assert_eq!(
         counts.values().map(|(decisions, _)| decisions).sum::<u64>(),
         1
@@ -319,7 +299,7 @@ async fn a_restart_rebuilds_every_experiment_exactly() {
     let server = ServerProcess::start_with_database(&database);
     let mut client = self::client(&server).await;
     let after = get(&mut client, &experiment.id).await;
-    assert_eq!(outcomes_per_arm(&after), outcomes_per_arm(&before));
+    assert_eq!(arm_counts(&after), arm_counts(&before));
     let (before, after) = (before.summary.unwrap(), after.summary.unwrap());
     for (old, new) in before.arms.iter().zip(&after.arms) {
         assert!((old.posterior_mean - new.posterior_mean).abs() < 1e-12);
@@ -373,7 +353,7 @@ async fn acknowledged_outcomes_survive_sigkill() {
 
     let server = ServerProcess::start_with_database(&database);
     let mut client = client(&server).await;
-    let recovered: u64 = outcomes_per_arm(&get(&mut client, &experiment.id).await)
+    let recovered: u64 = arm_counts(&get(&mut client, &experiment.id).await)
         .values()
         .map(|(_, outcomes)| outcomes)
         .sum();
@@ -394,7 +374,7 @@ async fn acknowledged_outcomes_survive_sigkill() {
             "{decision_id} was acknowledged but lost"
         );
     }
-    let after: u64 = outcomes_per_arm(&get(&mut client, &experiment.id).await)
+    let after: u64 = arm_counts(&get(&mut client, &experiment.id).await)
         .values()
         .map(|(_, outcomes)| outcomes)
         .sum();
@@ -438,6 +418,6 @@ async fn concurrent_reports_to_one_arm_lose_nothing() {
         task.await.unwrap();
     }
 
-    let counts = outcomes_per_arm(&get(&mut setup, &experiment.id).await);
+    let counts = arm_counts(&get(&mut setup, &experiment.id).await);
     assert_eq!(counts[&arm_id].1, decisions.len() as u64);
 }

@@ -17,12 +17,11 @@ use std::{
 };
 
 use slotwise_proto::v1::{
-    Arm, ChooseArmRequest, CreateExperimentRequest, Experiment, ExperimentKind,
-    GetExperimentRequest, Policy, PolicyKind, ReportOutcomeRequest, RewardModel,
+    ChooseArmRequest, Experiment, GetExperimentRequest,
     experiment_service_client::ExperimentServiceClient,
 };
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
-use support::ServerProcess;
+use support::{ServerProcess, arm_counts, experiment_request, outcome};
 use tonic::{Code, transport::Channel};
 
 type Client = ExperimentServiceClient<Channel>;
@@ -83,51 +82,11 @@ async fn client(server: &ServerProcess) -> Client {
         .unwrap()
 }
 
-fn experiment_request(name: &str) -> CreateExperimentRequest {
-    CreateExperimentRequest {
-        name: name.to_owned(),
-        kind: ExperimentKind::Format as i32,
-        arms: ["talking-head", "montage", "screen-recording"]
-            .iter()
-            .map(|id| Arm {
-                id: (*id).to_owned(),
-                label: id.replace('-', " "),
-            })
-            .collect(),
-        policy: Some(Policy {
-            kind: PolicyKind::Thompson as i32,
-            ..Default::default()
-        }),
-        reward_model: RewardModel::Bernoulli as i32,
-        ..Default::default()
-    }
-}
-
-fn outcome(decision_id: &str, reward: f64) -> ReportOutcomeRequest {
-    ReportOutcomeRequest {
-        decision_id: decision_id.to_owned(),
-        reward,
-        observed_at: None,
-    }
-}
-
 async fn get(client: &mut Client, experiment_id: &str) -> Experiment {
     let request = GetExperimentRequest {
         experiment_id: experiment_id.to_owned(),
     };
     client.get_experiment(request).await.unwrap().into_inner()
-}
-
-/// Per arm id: decisions and outcomes as the experiment's summary counts them.
-fn counts(experiment: &Experiment) -> HashMap<String, (u64, u64)> {
-    experiment
-        .summary
-        .as_ref()
-        .unwrap()
-        .arms
-        .iter()
-        .map(|arm| (arm.arm_id.clone(), (arm.decisions, arm.outcomes)))
-        .collect()
 }
 
 /// What the clients saw acknowledged: per arm, decisions and outcomes recorded.
@@ -222,7 +181,7 @@ async fn two_replicas_count_every_acknowledged_call_exactly() {
     // GetExperiment reads the store on every replica, so both answer with every count.
     for server in [&a, &b] {
         let mut client = client(server).await;
-        let seen = counts(&get(&mut client, &experiment.id).await);
+        let seen = arm_counts(&get(&mut client, &experiment.id).await);
         for (arm, counted) in &expected {
             assert_eq!(
                 seen.get(arm),
@@ -318,7 +277,7 @@ async fn a_replica_killed_mid_stream_loses_nothing_it_acknowledged() {
     );
 
     let mut on_b = client(&b).await;
-    let outcomes: u64 = counts(&get(&mut on_b, &experiment.id).await)
+    let outcomes: u64 = arm_counts(&get(&mut on_b, &experiment.id).await)
         .values()
         .map(|(_, outcomes)| outcomes)
         .sum();

@@ -308,6 +308,29 @@ pub fn experiment_request(name: &str) -> slotwise_proto::v1::CreateExperimentReq
     }
 }
 
+/// A reported outcome of `decision_id`, observed now.
+pub fn outcome(decision_id: &str, reward: f64) -> slotwise_proto::v1::ReportOutcomeRequest {
+    slotwise_proto::v1::ReportOutcomeRequest {
+        decision_id: decision_id.to_owned(),
+        reward,
+        observed_at: None,
+    }
+}
+
+/// Per arm id: decisions and outcomes as the experiment's summary counts them.
+pub fn arm_counts(
+    experiment: &slotwise_proto::v1::Experiment,
+) -> std::collections::HashMap<String, (u64, u64)> {
+    experiment
+        .summary
+        .as_ref()
+        .unwrap()
+        .arms
+        .iter()
+        .map(|arm| (arm.arm_id.clone(), (arm.decisions, arm.outcomes)))
+        .collect()
+}
+
 /// An account's stated activity: evenings are busy.
 pub fn activity_request(account_id: &str) -> slotwise_proto::v1::PutAudienceActivityRequest {
     slotwise_proto::v1::PutAudienceActivityRequest {
