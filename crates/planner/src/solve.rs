@@ -188,7 +188,10 @@ impl Solver<'_> {
     /// Steps 2 and 3 of [`Self::strict`]; `upper` bounds the planned score of any schedule.
     ///
     /// Step 2 first tries the relaxed schedule's own slots with their types free: often another
-    /// assignment of types to the same slots scores as much and holds every series.
+    /// assignment of types to the same slots scores as much and holds every series. Only a
+    /// schedule that reaches the bound is of use there, so that model also requires its score
+    /// to reach it: branch and bound then drops every branch that cannot, instead of proving
+    /// a lesser schedule best.
     fn with_series(&mut self, relaxed: &Solved) -> Result<Schedule, PlanError> {
         let upper = relaxed.bound();
         let mut same_slots = vec![false; self.instance.slots.len()];
@@ -198,7 +201,11 @@ impl Solver<'_> {
             .for_each(|c| same_slots[c.slot] = true);
         for within in [Some(same_slots.as_slice()), None] {
             let model = Model::build_within(self.instance, false, SeriesMode::OnCandidates, within);
-            let solved = match self.solve(model, Goal::MaximiseScore, &[], None, 0.5) {
+            let reach_upper = match (within, upper) {
+                (Some(_), Some(u)) => vec![score_at_least(&model, u - score_tolerance(u))],
+                _ => vec![],
+            };
+            let solved = match self.solve(model, Goal::MaximiseScore, &reach_upper, None, 0.5) {
                 Ok(Ok(solved)) => solved,
                 Ok(Err(_infeasible)) => continue,
                 // A restriction is only a shortcut, so a failure of the solver on it leaves
@@ -206,8 +213,7 @@ impl Solver<'_> {
                 Err(PlanError::Solver(_) | PlanError::SolverBreakdown(_)) => continue,
                 Err(error) => return Err(error),
             };
-            let reaches =
-                upper.is_some_and(|u| solved.score() >= u - SCORE_TOLERANCE * u.abs().max(1.0));
+            let reaches = upper.is_some_and(|u| solved.score() >= u - score_tolerance(u));
             if solved.found.proven && reaches {
                 let episodes =
                     extract::episode_numbers(self.instance, &solved.model, &solved.found.values);
@@ -486,6 +492,27 @@ impl Solver<'_> {
             ),
             shortfall: gap - apart,
         })
+    }
+}
+
+/// How far below `bound` a score may be and still count as reaching it.
+fn score_tolerance(bound: f64) -> f64 {
+    SCORE_TOLERANCE * bound.abs().max(1.0)
+}
+
+/// The row "total score of `model` at least `least`".
+fn score_at_least(model: &Model, least: f64) -> Row {
+    let terms = model
+        .vars
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.score != 0.0)
+        .map(|(i, v)| (i, v.score))
+        .collect();
+    Row {
+        terms,
+        lower: least,
+        upper: f64::INFINITY,
     }
 }
 
