@@ -25,7 +25,7 @@ async fn busy_workers(server: &ServerProcess) -> f64 {
     metric_value(&metrics, "slotwise_solve_workers_busy").unwrap()
 }
 
-/// The 91-day calendar with no time limit of its own (so 10 s) under a client `deadline`: its
+/// The slow calendar with no time limit of its own (so 10 s) under a client `deadline`: its
 /// answer or status, and how long the call took.
 async fn solve_within(
     planner: &mut Planner,
@@ -79,7 +79,7 @@ async fn a_deadline_bounds_the_solve_and_frees_its_worker() {
     assert!(elapsed < Duration::from_millis(350), "{elapsed:?}");
 
     // The one worker is free again soon: the planner stops at its time limit, give or take
-    // one LP solve of this 8,736-slot model. A quick plan is then not refused as busy.
+    // one LP solve. A quick plan is then not refused as busy.
     let freed = worker_freed(&server, Duration::from_secs(1)).await;
     eprintln!("the worker was free {freed:?} after the answer");
     let response = planner.optimize_schedule(example("bakery")).await.unwrap();

@@ -135,7 +135,7 @@ async fn excess_solves_are_refused_at_once_and_other_calls_stay_fast() {
     let idle_slots = time_best_slots(&mut planner, &slots_request).await;
 
     // Keep every worker busy, each keeper on its own connection.
-    let request = slow_request(60_000);
+    let request = slow_request(5_000);
     let stop = Arc::new(AtomicBool::new(false));
     let mut keepers = Vec::new();
     for _ in 0..WORKERS {

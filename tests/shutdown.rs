@@ -62,7 +62,7 @@ async fn sigterm_drains_a_solve_in_flight_and_refuses_new_calls() {
 
     let mut planner = PlannerServiceClient::new(channel.clone());
     let in_flight =
-        tokio::spawn(async move { planner.optimize_schedule(slow_request(60_000)).await });
+        tokio::spawn(async move { planner.optimize_schedule(slow_request(3_000)).await });
     solve_started(&server).await;
     let signalled = Instant::now();
     server.send_sigterm();
