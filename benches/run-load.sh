@@ -62,15 +62,20 @@ load() {
   ${GEN_PIN:-} "$loadgen_bin" --duration "$duration" "$@" | tail -n 1
 }
 
-slots() {
-  local mode=$1
-  if [ "$mode" = pinned ]; then
+# PIN and GEN_PIN for a mode: "pinned" puts the server on core 0 and the generator on core 1.
+pin_for() {
+  if [ "$1" = pinned ]; then
     PIN="taskset -c 0"
     GEN_PIN="taskset -c 1"
   else
     PIN=""
     GEN_PIN=""
   fi
+}
+
+slots() {
+  local mode=$1
+  pin_for "$mode"
   start_server --database "$work/$mode.db"
   endpoint="http://$address"
   # Stores the account and 16 weeks of posts once; the first runs also warm the caches.
@@ -97,13 +102,7 @@ slots() {
 
 optimize() {
   local mode=$1
-  if [ "$mode" = pinned ]; then
-    PIN="taskset -c 0"
-    GEN_PIN="taskset -c 1"
-  else
-    PIN=""
-    GEN_PIN=""
-  fi
+  pin_for "$mode"
   start_server --database "$work/optimize-$mode.db"
   echo
   echo "### OptimizeSchedule, examples/bakery.json, $mode (server ${PIN:-unpinned}, generator ${GEN_PIN:-unpinned})"
